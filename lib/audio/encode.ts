@@ -1,0 +1,96 @@
+/**
+ * AudioData → WAV bytes: 16- or 24-bit integer PCM, or 32-bit IEEE float.
+ *
+ * Header layout follows what sox and ffmpeg write and expect:
+ *  - mono/stereo 16-bit: plain WAVE_FORMAT_PCM, 16-byte fmt chunk (the canonical 44-byte header);
+ *  - more than 2 channels, or more than 16 bits (24-bit PCM, float): WAVE_FORMAT_EXTENSIBLE with
+ *    the KSDATAFORMAT_SUBTYPE_PCM / _IEEE_FLOAT GUID, the standard speaker mask for 1, 2, 4, 6 and 8
+ *    channels (0 = "no positions" otherwise, as sox does), and a `fact` chunk (frame count).
+ * Integers are round(x * 2^(bits-1)), ties to even like ffmpeg's lrintf, clipped to the code range:
+ * the symmetric scaling that wav.ts, sox and ffmpeg use to read them back, so 16/24-bit audio
+ * survives decode → encode unchanged. Floats are written as they are (values beyond ±1 kept).
+ */
+import { InvalidArgumentError } from '../errors';
+import type { AudioData } from './types';
+import { findAudioProblem } from './validate';
+
+/** 16 and 24: integer PCM; 32: IEEE float. */
+export type WavBitDepth = 16 | 24 | 32;
+
+export interface EncodeWavOptions {
+  /** Default 16. 32 writes 32-bit float (not 32-bit integer). */
+  bitDepth?: WavBitDepth;
+}
+
+const SPEAKER_MASKS: Record<number, number> = { 1: 0x4, 2: 0x3, 4: 0x33, 6: 0x3f, 8: 0x63f };
+const GUID_TAIL = [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71];
+
+export function encodeWav(audio: AudioData, options: EncodeWavOptions = {}): Buffer {
+  const bitDepth = options.bitDepth ?? 16;
+  if (bitDepth !== 16 && bitDepth !== 24 && bitDepth !== 32) {
+    throw new InvalidArgumentError('BAD_BIT_DEPTH', `bitDepth must be 16, 24 or 32 (float), got ${String(bitDepth)}`);
+  }
+  const problem = findAudioProblem(audio);
+  if (problem) throw new InvalidArgumentError(problem.code, `encodeWav: ${problem.message}`);
+  const { sampleRate, channels } = audio;
+  const nCh = channels.length;
+  if (nCh > 65535) throw new InvalidArgumentError('TOO_MANY_CHANNELS', `WAV holds at most 65535 channels, got ${nCh}`);
+
+  const float = bitDepth === 32;
+  const extensible = nCh > 2 || bitDepth > 16;
+  const bytesPerSample = bitDepth / 8;
+  const blockAlign = nCh * bytesPerSample;
+  const frames = channels[0].length;
+  const dataSize = frames * blockAlign;
+  const fmtSize = extensible ? 40 : 16;
+  const headerSize = 12 + (8 + fmtSize) + (extensible ? 12 : 0) + 8;
+  const padded = dataSize + (dataSize & 1);
+  if (headerSize - 8 + padded > 0xffffffff) {
+    throw new InvalidArgumentError('TOO_LARGE', `${dataSize} bytes of samples do not fit in a WAV file (4 GiB limit)`);
+  }
+
+  const buf = Buffer.alloc(headerSize + padded);
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.length);
+  let p = 0;
+  const id = (s: string): void => { buf.write(s, p, 'latin1'); p += 4; };
+  const u16 = (v: number): void => { dv.setUint16(p, v, true); p += 2; };
+  const u32 = (v: number): void => { dv.setUint32(p, v, true); p += 4; };
+
+  id('RIFF'); u32(headerSize - 8 + padded); id('WAVE');
+  id('fmt '); u32(fmtSize);
+  u16(extensible ? 0xfffe : 1);
+  u16(nCh); u32(sampleRate); u32(sampleRate * blockAlign); u16(blockAlign); u16(bitDepth);
+  if (extensible) {
+    u16(22); // cbSize
+    u16(bitDepth); // valid bits
+    u32(SPEAKER_MASKS[nCh] ?? 0);
+    u16(float ? 3 : 1);
+    for (const b of GUID_TAIL) buf[p++] = b;
+    id('fact'); u32(4); u32(frames);
+  }
+  id('data'); u32(dataSize);
+
+  if (float) {
+    for (let i = 0; i < frames; i++) for (let c = 0; c < nCh; c++, p += 4) dv.setFloat32(p, channels[c][i], true);
+  } else if (bitDepth === 16) {
+    for (let i = 0; i < frames; i++) for (let c = 0; c < nCh; c++, p += 2) dv.setInt16(p, quantize(channels[c][i], 32768), true);
+  } else {
+    for (let i = 0; i < frames; i++) {
+      for (let c = 0; c < nCh; c++, p += 3) {
+        const v = quantize(channels[c][i], 8388608);
+        dv.setUint16(p, v & 0xffff, true);
+        dv.setInt8(p + 2, v >> 16);
+      }
+    }
+  }
+  return buf; // a pad byte, if any, is already 0
+}
+
+/** round(x * full), ties to even, clipped to [-full, full - 1]. */
+export function quantize(x: number, full: number): number {
+  const v = x * full;
+  if (v >= full - 1) return full - 1;
+  if (v <= -full) return -full;
+  const r = Math.round(v);
+  return r - v === 0.5 && (r & 1) !== 0 ? r - 1 : r;
+}

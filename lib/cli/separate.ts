@@ -1,0 +1,95 @@
+/** `vocal-split separate <input>`: writes <name>.vocals.wav and <name>.accompaniment.wav. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { decodeAudioFile } from '../audio/decode';
+import { encodeWav, type WavBitDepth } from '../audio/encode';
+import { BACKEND_NAMES, createBackend, type BackendChoice } from '../model/backends';
+import { resolveModelDir } from '../model/locate';
+import { separate } from '../separate/separator';
+import { UsageError, type CliCommand } from './command';
+import { progressBar } from './progress';
+
+const HELP = `Usage: vocal-split separate <input> [-o <dir>] [--model <name|dir>] [--backend <name>] [--bits 16|24|32] [--threads <n>]
+
+Splits a song (WAV, MP3, FLAC, Ogg Vorbis, Opus, ...) into <name>.vocals.wav and
+<name>.accompaniment.wav, at the input's sample rate and channel count.
+
+Options:
+  -o, --out <dir>     output folder (default: the input's folder)
+  --model <name|dir>  a shipped model (default, mir1k-protocol) or a model folder (default: default)
+  --backend <name>    auto (default), ${BACKEND_NAMES.join(', ')}
+  --bits <n>          16 or 24 (PCM) or 32 (float) (default: 16)
+  --threads <n>       inference threads (onnx, tfjs-node)
+  -h, --help          show this help`;
+
+interface SeparateArgs {
+  input: string;
+  outDir?: string;
+  model?: string;
+  backend: BackendChoice;
+  bits: WavBitDepth;
+  threads?: number;
+}
+
+function parseArgs(args: string[]): SeparateArgs {
+  const positional: string[] = [];
+  const parsed: Partial<SeparateArgs> = { backend: 'auto', bits: 16 };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const value = (): string => {
+      const v = args[++i];
+      if (v === undefined) throw new UsageError(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === '-o' || arg === '--out') parsed.outDir = value();
+    else if (arg === '--model') parsed.model = value();
+    else if (arg === '--backend') {
+      const b = value();
+      if (b !== 'auto' && !(BACKEND_NAMES as readonly string[]).includes(b)) throw new UsageError(`unknown backend '${b}'`);
+      parsed.backend = b as BackendChoice;
+    } else if (arg === '--bits') {
+      const b = Number(value());
+      if (b !== 16 && b !== 24 && b !== 32) throw new UsageError('--bits must be 16, 24 or 32');
+      parsed.bits = b;
+    } else if (arg === '--threads') {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError('--threads must be an integer from 1 to 256');
+      parsed.threads = n;
+    } else if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option '${arg}'`);
+    else positional.push(arg);
+  }
+  if (positional.length !== 1) throw new UsageError(positional.length === 0 ? 'missing <input>' : 'expects exactly one <input>');
+  return { ...parsed, input: positional[0] } as SeparateArgs;
+}
+
+export const separateCommand: CliCommand = {
+  name: 'separate',
+  summary: 'split a song into <name>.vocals.wav and <name>.accompaniment.wav',
+  help: HELP,
+  async run(args, io) {
+    const opts = parseArgs(args);
+    const modelDir = resolveModelDir(opts.model);
+    const audio = await decodeAudioFile(opts.input);
+    const backend = await createBackend(modelDir, { backend: opts.backend, threads: opts.threads });
+    try {
+      const bar = progressBar(process.stderr, `separating (${backend.name})`);
+      const started = Date.now();
+      const stems = await separate(audio, backend, { onProgress: (f) => bar.update(f) });
+      bar.done();
+      const outDir = opts.outDir ?? path.dirname(opts.input);
+      fs.mkdirSync(outDir, { recursive: true });
+      const name = path.basename(opts.input).replace(/\.[^.]+$/, '');
+      const seconds = audio.channels[0].length / audio.sampleRate;
+      for (const [stem, data] of [['vocals', stems.vocals], ['accompaniment', stems.accompaniment]] as const) {
+        const file = path.join(outDir, `${name}.${stem}.wav`);
+        fs.writeFileSync(file, encodeWav(data, { bitDepth: opts.bits }));
+        io.out(file);
+      }
+      const elapsed = (Date.now() - started) / 1000;
+      io.err(`${seconds.toFixed(1)} s of audio in ${elapsed.toFixed(1)} s (${(seconds / elapsed).toFixed(1)}× real time) with ${backend.description}`);
+    } finally {
+      await backend.dispose();
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,43 @@
+import type { AudioData } from '../audio/types';
+import { InvalidArgumentError } from '../errors';
+import { frameCount, framingPlan, validateLength } from './framing';
+import { istftAddFrames } from './frames';
+import type { Spectrogram, StftParams } from './types';
+
+/**
+ * Inverse of `stftChannel`: inverse FFT of every frame, Hann-windowed overlap-add, each sample
+ * divided by the sum of the squared windows over it, cut to `length` samples. `re`/`im` hold
+ * ceil((length + fftSize/2) / hop) frames of fftSize/2 + 1 bins, frame-major.
+ */
+export function istftChannel(re: Float32Array, im: Float32Array, params: StftParams, length: number): Float32Array {
+  const frames = frameCount(length, params);
+  const bins = params.fftSize / 2 + 1;
+  if (!(re instanceof Float32Array) || !(im instanceof Float32Array) || re.length !== frames * bins || im.length !== frames * bins) {
+    throw new InvalidArgumentError('INVALID_SPECTROGRAM',
+      `expected ${frames} frames × ${bins} bins (${frames * bins} values) in re and im for ${length} samples at ${params.fftSize}/${params.hop}`);
+  }
+  const out = new Float32Array(length);
+  istftAddFrames(re, im, params, 0, frames, out);
+  return out;
+}
+
+/** Inverse of `stft`: one channel of audio per spectrogram channel, `spec.length` samples each. */
+export function istft(spec: Spectrogram): AudioData {
+  if (spec === null || typeof spec !== 'object' || !Array.isArray(spec.re) || !Array.isArray(spec.im) || spec.re.length !== spec.im.length) {
+    throw new InvalidArgumentError('INVALID_SPECTROGRAM', 'spectrogram must have as many re as im channel arrays');
+  }
+  if (spec.re.length === 0) throw new InvalidArgumentError('INVALID_SPECTROGRAM', 'spectrogram has no channels');
+  if (typeof spec.sampleRate !== 'number' || !Number.isFinite(spec.sampleRate) || spec.sampleRate <= 0) {
+    throw new InvalidArgumentError('INVALID_SPECTROGRAM', `sampleRate must be a positive number, got ${String(spec.sampleRate)}`);
+  }
+  const params: StftParams = { fftSize: spec.fftSize, hop: spec.hop };
+  const plan = framingPlan(params);
+  validateLength(spec.length);
+  const frames = Math.ceil((spec.length + plan.fftSize / 2) / plan.hop);
+  if (spec.frames !== frames || spec.bins !== plan.bins) {
+    throw new InvalidArgumentError('INVALID_SPECTROGRAM',
+      `spectrogram says ${spec.frames} frames × ${spec.bins} bins; ${spec.length} samples at ${plan.fftSize}/${plan.hop} need ${frames} × ${plan.bins}`);
+  }
+  const channels = spec.re.map((re, c) => istftChannel(re, spec.im[c], params, spec.length));
+  return { sampleRate: spec.sampleRate, channels };
+}

@@ -1,0 +1,183 @@
+/**
+ * createBackend: one MaskBackend over the engine of your choice ('auto' = fastest available here).
+ * Engines are cached per (model, engine, threads): a model is loaded once per process however many
+ * nodes use it; each createBackend returns a handle, and the engine is freed with its last handle.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { InvalidArgumentError } from '../../errors';
+import { BackendUnavailableError, ModelError } from '../errors';
+import { ModelWeights, readModel } from '../weights-io';
+import { OnnxEngine, loadOrt } from './onnx';
+import { TfjsEngine, initWasm, loadTfjsNode } from './tfjs';
+import {
+  AUTO_ORDER, BACKEND_NAMES, BackendName, BackendOptions, BackendProbe, MaskBackend, MaskEngine,
+} from './types';
+
+export * from './types';
+
+interface CacheEntry { engine: Promise<MaskEngine>; refs: number }
+const cache = new Map<string, CacheEntry>();
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 1;
+
+/** Checks that an engine can start here, without loading any model. */
+async function ensureAvailable(name: BackendName, threads?: number): Promise<void> {
+  switch (name) {
+    case 'onnx': loadOrt(); return;
+    case 'tfjs-node': loadTfjsNode(threads); return;
+    case 'wasm': await initWasm(); return;
+    case 'cpu':
+      if (!tf.findBackendFactory('cpu')) throw new BackendUnavailableError('BACKEND_UNAVAILABLE', 'tfjs cpu backend is not registered');
+  }
+}
+
+/** Which engines can run on this machine, with the reason for each one that cannot. */
+export async function probeBackends(): Promise<BackendProbe[]> {
+  const out: BackendProbe[] = [];
+  for (const name of BACKEND_NAMES) {
+    try {
+      await ensureAvailable(name);
+      out.push({ name, available: true });
+    } catch (err) {
+      out.push({ name, available: false, reason: (err as Error).message });
+    }
+  }
+  return out;
+}
+
+/** Engines alive in the cache (for tests and diagnostics). */
+export function cachedEngineCount(): number {
+  return cache.size;
+}
+
+class Handle implements MaskBackend {
+  private disposed = false;
+  private readonly pending = new Set<Promise<unknown>>();
+  readonly name: BackendName;
+  readonly description: string;
+  readonly config: MaskEngine['config'];
+
+  constructor(private readonly key: string, private readonly engine: MaskEngine) {
+    this.name = engine.name;
+    this.description = engine.description;
+    this.config = engine.config;
+  }
+
+  predictMask(input: Float32Array, batch: number): Promise<Float32Array> {
+    if (this.disposed) return Promise.reject(new Error(`${this.name} backend handle is disposed`));
+    const { bins, frames, channelsIn } = this.config;
+    const per = bins * frames * channelsIn;
+    if (!(input instanceof Float32Array)) {
+      return Promise.reject(new InvalidArgumentError('INVALID_INPUT', 'predictMask: input must be a Float32Array'));
+    }
+    if (!Number.isInteger(batch) || batch < 1 || input.length !== batch * per) {
+      return Promise.reject(new InvalidArgumentError('INVALID_INPUT',
+        `predictMask: input has ${input.length} values, expected batch (${batch}) × ${bins} × ${frames} × ${channelsIn} = ${batch * per}`));
+    }
+    const p = this.engine.predictMask(input, batch);
+    this.pending.add(p);
+    const forget = (): void => { this.pending.delete(p); };
+    p.then(forget, forget);
+    return p;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await Promise.allSettled([...this.pending]);
+    await release(this.key);
+  }
+}
+
+async function release(key: string): Promise<void> {
+  const entry = cache.get(key);
+  if (!entry) return;
+  entry.refs--;
+  if (entry.refs > 0) return;
+  cache.delete(key);
+  const engine = await entry.engine.catch(() => undefined);
+  await engine?.dispose();
+}
+
+type Source = string | ModelWeights;
+
+async function sourceKey(source: Source): Promise<string> {
+  if (typeof source === 'string') {
+    const jsonPath = path.join(path.resolve(source), 'model.json');
+    // The file's identity and mtime are part of the key, so a retrained model is reloaded.
+    const st = await fs.promises.stat(jsonPath).catch(() => undefined);
+    const real = await fs.promises.realpath(jsonPath).catch(() => jsonPath);
+    return `dir:${real}:${st ? `${st.mtimeMs}:${st.size}` : 'missing'}`;
+  }
+  let id = objectIds.get(source);
+  if (id === undefined) {
+    id = nextObjectId++;
+    objectIds.set(source, id);
+  }
+  return `obj:${id}`;
+}
+
+async function startEngine(name: BackendName, model: ModelWeights, options: BackendOptions): Promise<MaskEngine> {
+  return name === 'onnx'
+    ? OnnxEngine.create(model, options.threads, options.executionProviders)
+    : TfjsEngine.create(name, model, options.threads);
+}
+
+/**
+ * A mask backend for a model folder (models/<name>/ with model.json) or for weights already in
+ * memory (readModel() output, randomWeights(), ...).
+ * - backend 'auto' (default) tries AUTO_ORDER and takes the first engine that starts; the handle's
+ *   `name` says which. A forced name that cannot run throws BackendUnavailableError with the reason.
+ * - Model errors (missing file, bad weight) are thrown as ModelError naming the file, never masked
+ *   by falling back to another engine.
+ * Call dispose() on the handle when done.
+ */
+export async function createBackend(source: Source, options: BackendOptions = {}): Promise<MaskBackend> {
+  const choice = options.backend ?? 'auto';
+  if (choice !== 'auto' && !BACKEND_NAMES.includes(choice)) {
+    throw new InvalidArgumentError('INVALID_BACKEND', `unknown backend '${String(choice)}' (expected auto, ${BACKEND_NAMES.join(', ')})`);
+  }
+  if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
+    throw new InvalidArgumentError('INVALID_THREADS', `threads must be a positive integer, got ${options.threads}`);
+  }
+  const baseKey = await sourceKey(source);
+  let model: Promise<ModelWeights> | undefined;
+  const getModel = (): Promise<ModelWeights> => (model ??= typeof source === 'string' ? readModel(source) : Promise.resolve(source));
+
+  const candidates = choice === 'auto' ? AUTO_ORDER : [choice];
+  const reasons: string[] = [];
+  for (const name of candidates) {
+    try {
+      await ensureAvailable(name, options.threads);
+    } catch (err) {
+      if (choice !== 'auto') throw err;
+      reasons.push(`${name}: ${(err as Error).message}`);
+      continue;
+    }
+    const threadKey = name === 'onnx' ? `${options.threads ?? 'default'}:${(options.executionProviders ?? ['cpu']).join(',')}` : '';
+    const key = `${baseKey}|${name}|${threadKey}`;
+    let entry = cache.get(key);
+    if (!entry) {
+      // Load the model first: its errors must surface as they are, not as "engine unavailable".
+      const m = await getModel();
+      entry = cache.get(key); // another caller may have started it meanwhile
+      if (!entry) {
+        const created: CacheEntry = { engine: startEngine(name, m, options), refs: 0 };
+        created.engine.catch(() => { if (cache.get(key) === created) cache.delete(key); });
+        cache.set(key, created);
+        entry = created;
+      }
+    }
+    entry.refs++;
+    try {
+      return new Handle(key, await entry.engine);
+    } catch (err) {
+      entry.refs--;
+      if (err instanceof ModelError || choice !== 'auto') throw err;
+      reasons.push(`${name}: ${(err as Error).message}`);
+    }
+  }
+  throw new BackendUnavailableError('BACKEND_UNAVAILABLE', `no inference backend could start: ${reasons.join('; ')}`);
+}

@@ -1,0 +1,54 @@
+import type { UNetConfig } from '../config';
+
+/** The inference engines, fastest first in `AUTO_ORDER`. */
+export type BackendName = 'onnx' | 'tfjs-node' | 'wasm' | 'cpu';
+export type BackendChoice = 'auto' | BackendName;
+
+export const BACKEND_NAMES: readonly BackendName[] = ['onnx', 'tfjs-node', 'wasm', 'cpu'];
+/** What `backend: 'auto'` tries, in order; cpu (pure JS, ~4× slower than wasm) only as a last resort. */
+export const AUTO_ORDER: readonly BackendName[] = ['onnx', 'tfjs-node', 'wasm', 'cpu'];
+
+/** Runs the U-Net's mask head on patches. One interface for every engine. */
+export interface MaskBackend {
+  readonly name: BackendName;
+  /** For people (node status, logs): engine, version, threads. */
+  readonly description: string;
+  readonly config: UNetConfig;
+  /**
+   * Masks in [0,1] for `batch` patches. `input` is NHWC [batch, bins, frames, channelsIn], already
+   * normalised by the caller (each patch and channel divided by its own max + 1e-8); the result has
+   * the same layout and length. `input` is not modified and may be reused once the promise settles.
+   */
+  predictMask(input: Float32Array, batch: number): Promise<Float32Array>;
+  /** Drops this handle; the shared engine instance is freed when its last handle is disposed. Idempotent. */
+  dispose(): Promise<void>;
+}
+
+export interface BackendOptions {
+  /** 'auto' (default): the fastest that works here, in AUTO_ORDER. A name forces that engine or fails. */
+  backend?: BackendChoice;
+  /**
+   * Intra-op threads. onnx: per session (default: onnxruntime's choice, one per physical core).
+   * tfjs-node: process-wide, only honoured if set before tfjs-node is first loaded. wasm/cpu: ignored
+   * (tfjs-wasm runs single-threaded under Node).
+   */
+  threads?: number;
+  /** onnx only: execution providers, e.g. ['cuda', 'cpu'] where the CUDA provider is installed. Default ['cpu']. */
+  executionProviders?: string[];
+}
+
+/** What a backend implementation provides; the cache in index.ts wraps it into MaskBackend handles. */
+export interface MaskEngine {
+  readonly name: BackendName;
+  readonly description: string;
+  readonly config: UNetConfig;
+  predictMask(input: Float32Array, batch: number): Promise<Float32Array>;
+  dispose(): Promise<void>;
+}
+
+export interface BackendProbe {
+  name: BackendName;
+  available: boolean;
+  /** Why not, when unavailable (package not installed, native load failed, ...). */
+  reason?: string;
+}

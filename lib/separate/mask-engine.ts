@@ -1,0 +1,124 @@
+/**
+ * The U-Net mask of a whole song, patch by patch: fixed-size patches of the first F bins, each
+ * divided by its own max, overlapped and cross-faded, extended above F to the full band.
+ *
+ * It reads complex frames from a `FrameSource` and hands out each frame's final mask as soon as
+ * every patch over it is done, so callers can keep memory bounded (the separator) or fill a whole
+ * mask (the U-Net mask node). Both paths run this same code, so they give the same numbers.
+ */
+import { InvalidArgumentError, VocalSplitError } from '../errors';
+import type { MaskBackend } from '../model/backends/types';
+import { extendMaskFrame } from './mask-extension';
+import { planPatches, patchWeights } from './patches';
+import type { SeparateOptions } from './types';
+
+/** Where complex frames come from: computed from audio on demand, or read from a spectrogram. */
+export interface FrameSource {
+  channels: number;
+  frames: number;
+  /** fftSize / 2 + 1 */
+  bins: number;
+  /** Writes frames [first, first + count) of a channel, frame-major, from index 0 of re / im. */
+  read(channel: number, first: number, count: number, re: Float32Array, im: Float32Array): void;
+}
+
+/**
+ * Called with consecutive runs of final frames of one channel: `re`/`im` hold the complex frames
+ * and `mask` the full-band mask, frame-major from index 0, `count` frames starting at `first`.
+ * Runs of a channel arrive in frame order. The buffers are reused once the callback returns.
+ */
+export type FinalFramesCallback = (channel: number, first: number, count: number, mask: Float32Array, re: Float32Array, im: Float32Array) => void;
+
+export class SeparationAbortedError extends VocalSplitError {
+  constructor() {
+    super('ABORTED', 'separation was aborted');
+  }
+}
+
+export async function runMaskEngine(source: FrameSource, backend: MaskBackend, onFinal: FinalFramesCallback, options: SeparateOptions = {}): Promise<void> {
+  const { bins: F, frames: T, channelsIn } = backend.config;
+  if (channelsIn !== 1) throw new InvalidArgumentError('UNSUPPORTED_MODEL', `the separator runs one audio channel at a time; this model takes ${channelsIn}`);
+  const bins = source.bins;
+  if (F > bins) throw new InvalidArgumentError('UNSUPPORTED_MODEL', `the model wants ${F} bins; the spectrogram has ${bins}`);
+  const overlap = options.overlap ?? T / 4;
+  const batchSize = options.batchSize ?? 4;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 256) {
+    throw new InvalidArgumentError('BAD_BATCH', `batch size must be an integer in [1, 256], got ${batchSize}`);
+  }
+  const totalFrames = source.frames;
+  const plan = planPatches(totalFrames, T, overlap);
+  const weights = patchWeights(T, overlap);
+
+  // Per channel, the weighted mask of the frames shared with the next patch.
+  const carried = Array.from({ length: source.channels }, () => ({ mask: new Float32Array(overlap * F), weight: new Float32Array(overlap) }));
+  const jobs: Array<{ channel: number; patch: number }> = [];
+  for (let patch = 0; patch < plan.starts.length; patch++) {
+    for (let channel = 0; channel < source.channels; channel++) jobs.push({ channel, patch });
+  }
+
+  const input = new Float32Array(Math.min(batchSize, jobs.length) * F * T);
+  const modelFrame = new Float32Array(F);
+  const finalMask = new Float32Array(T * bins);
+  // Complex frames of the patches in flight, reused batch after batch.
+  const buffers = Array.from({ length: Math.min(batchSize, jobs.length) }, () => ({ re: new Float32Array(T * bins), im: new Float32Array(T * bins) }));
+  for (let first = 0; first < jobs.length; first += batchSize) {
+    if (options.signal?.aborted) throw new SeparationAbortedError();
+    const batch = jobs.slice(first, first + batchSize);
+    batch.forEach(({ channel, patch }, b) => {
+      const start = plan.starts[patch];
+      const count = Math.min(T, totalFrames - start);
+      const { re, im } = buffers[b];
+      source.read(channel, start, count, re, im);
+      // The song's last patch is shorter: the model sees silence after the end, not a stale patch.
+      re.fill(0, count * bins);
+      im.fill(0, count * bins);
+      fillModelInput(re, im, bins, F, T, input.subarray(b * F * T, (b + 1) * F * T));
+    });
+    const masks = await backend.predictMask(input.subarray(0, batch.length * F * T), batch.length);
+    if (options.signal?.aborted) throw new SeparationAbortedError();
+    batch.forEach(({ channel, patch }, b) => {
+      const carry = carried[channel];
+      const mask = masks.subarray(b * F * T, (b + 1) * F * T);
+      const start = plan.starts[patch];
+      const isLast = patch === plan.starts.length - 1;
+      const count = Math.min(T, totalFrames - start);
+      // Frames [0, overlap) blend with what the previous patch carried; the last `overlap` frames are
+      // carried to the next patch unless this is the last one; the rest are final now.
+      const finalEnd = isLast ? count : T - overlap;
+      for (let t = 0; t < finalEnd; t++) {
+        for (let f = 0; f < F; f++) modelFrame[f] = mask[f * T + t];
+        if (t < overlap && patch > 0) {
+          const w = weights[t];
+          const norm = 1 / (carry.weight[t] + w);
+          for (let f = 0; f < F; f++) modelFrame[f] = (carry.mask[t * F + f] + w * modelFrame[f]) * norm;
+        }
+        extendMaskFrame(modelFrame, F, finalMask.subarray(t * bins, (t + 1) * bins));
+      }
+      if (!isLast) {
+        for (let j = 0; j < overlap; j++) {
+          const t = T - overlap + j;
+          const w = weights[t];
+          carry.weight[j] = w;
+          for (let f = 0; f < F; f++) carry.mask[j * F + f] = w * mask[f * T + t];
+        }
+      }
+      onFinal(channel, start, finalEnd, finalMask, buffers[b].re, buffers[b].im);
+    });
+    options.onProgress?.(Math.min(1, (first + batch.length) / jobs.length));
+  }
+}
+
+/** |X| of the first F bins, transposed to the model's [F, T] layout and divided by the patch's max. */
+function fillModelInput(re: Float32Array, im: Float32Array, bins: number, F: number, T: number, out: Float32Array): void {
+  let max = 0;
+  for (let t = 0; t < T; t++) {
+    for (let f = 0; f < F; f++) {
+      const i = t * bins + f;
+      const m = Math.sqrt(re[i] * re[i] + im[i] * im[i]); // Math.hypot is several times slower
+      out[f * T + t] = m;
+      if (m > max) max = m;
+    }
+  }
+  const scale = 1 / (max + 1e-8);
+  for (let i = 0; i < F * T; i++) out[i] *= scale;
+}

@@ -1,0 +1,34 @@
+import type { AudioData } from '../audio/types';
+
+/**
+ * The vocals' soft mask on a spectrogram's grid: per channel, frame-major (bin k of frame t at
+ * t * bins + k), values in [0, 1], full band. The accompaniment's mask is 1 − vocals, so the two
+ * stems always sum to the mixture.
+ */
+export interface Mask {
+  fftSize: number;
+  hop: number;
+  sampleRate: number;
+  length: number;
+  frames: number;
+  bins: number;
+  vocals: Float32Array[];
+}
+
+export type StemName = 'vocals' | 'accompaniment';
+
+export interface Stems {
+  vocals: AudioData;
+  accompaniment: AudioData;
+}
+
+export interface SeparateOptions {
+  /** Frames shared by consecutive patches and cross-faded; default a quarter of the patch. */
+  overlap?: number;
+  /** Patches sent to the backend at once; default 4. */
+  batchSize?: number;
+  /** Called with the fraction done (0..1) after each batch. */
+  onProgress?: (fraction: number) => void;
+  /** Aborts between batches (node close, redeploy, Ctrl-C). */
+  signal?: AbortSignal;
+}

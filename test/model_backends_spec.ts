@@ -1,0 +1,290 @@
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { InvalidArgumentError } from '../lib/errors';
+import {
+  BackendName, BackendProbe, BackendUnavailableError, LoadedModel, ModelError, UNetConfig,
+  assignWeights, buildUNet, buildUNetOnnx, cachedEngineCount, createBackend, createRandomModel,
+  predictMaskTensor, probeBackends,
+} from '../lib/model';
+import { ProtoWriter } from '../lib/model/onnx/protobuf';
+
+const SMALL: UNetConfig = { bins: 64, frames: 64, baseFilters: 4, depth: 3, channelsIn: 1 };
+const STEREO: UNetConfig = { bins: 32, frames: 64, baseFilters: 4, depth: 4, channelsIn: 2 };
+const PARITY_TOL = 1e-4;
+
+function randomInput(n: number, seed = 7): Float32Array {
+  let s = seed;
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    a[i] = (s >>> 8) / 16777216;
+  }
+  return a;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/** Reference mask: the tfjs layers model on the pure-JS cpu backend. */
+async function referenceMask(model: LoadedModel, input: Float32Array, batch: number): Promise<Float32Array> {
+  const prev = tf.getBackend();
+  await tf.setBackend('cpu');
+  const { bins, frames, channelsIn } = model.config;
+  const unet = buildUNet(model.config);
+  try {
+    assignWeights(unet, model.weights);
+    const out = tf.tidy(() => predictMaskTensor(unet, tf.tensor4d(input, [batch, bins, frames, channelsIn])).dataSync());
+    return Float32Array.from(out);
+  } finally {
+    unet.dispose();
+    if (prev) await tf.setBackend(prev);
+  }
+}
+
+describe('model: inference backends', () => {
+  let tmp: string;
+  let probes: Map<BackendName, BackendProbe>;
+  let mono: LoadedModel;
+  let stereo: LoadedModel;
+
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vocal-split-backends-'));
+    probes = new Map((await probeBackends()).map((p) => [p.name, p]));
+    mono = await createRandomModel(path.join(tmp, 'mono'), SMALL, { seed: 21 });
+    stereo = await createRandomModel(path.join(tmp, 'stereo'), STEREO, { seed: 22 });
+  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('probes every backend; cpu and wasm always work, onnx where onnxruntime-node loads', () => {
+    assert.deepEqual([...probes.keys()], ['onnx', 'tfjs-node', 'wasm', 'cpu']);
+    assert.equal(probes.get('cpu')?.available, true);
+    assert.equal(probes.get('wasm')?.available, true, probes.get('wasm')?.reason);
+    for (const p of probes.values()) if (!p.available) assert.ok(p.reason && p.reason.length > 10, p.name);
+  });
+
+  describe('parity: the same weights and input give the same mask on every backend', () => {
+    for (const name of ['onnx', 'tfjs-node', 'wasm', 'cpu'] as const) {
+      it(`${name} (within ${PARITY_TOL}, mono batch 3 and stereo batch 2)`, async function () {
+        const probe = probes.get(name);
+        if (!probe?.available) {
+          console.log(`      (skipped: ${probe?.reason})`);
+          this.skip();
+        }
+        for (const [model, batch] of [[mono, 3], [stereo, 2]] as const) {
+          const { bins, frames, channelsIn } = model.config;
+          const input = randomInput(batch * bins * frames * channelsIn, batch);
+          const ref = await referenceMask(model, input, batch);
+          const backend = await createBackend(model.dir, { backend: name, threads: 1 });
+          try {
+            assert.equal(backend.name, name);
+            assert.deepEqual(backend.config, model.config);
+            const mask = await backend.predictMask(input, batch);
+            assert.equal(mask.length, input.length);
+            const d = maxAbsDiff(mask, ref);
+            assert.ok(d < PARITY_TOL, `${name}: max |mask - reference| = ${d}`);
+            // Patches are independent: the second patch alone gives the same mask.
+            const per = bins * frames * channelsIn;
+            const one = await backend.predictMask(input.slice(per, 2 * per), 1);
+            assert.ok(maxAbsDiff(one, mask.subarray(per, 2 * per)) < 1e-5);
+          } finally {
+            await backend.dispose();
+          }
+        }
+      });
+    }
+  });
+
+  describe('parity with the PyTorch trainer (test/fixtures/parity-model, by training/make_parity_fixture.py)', () => {
+    const fixture = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'parity-model');
+    for (const name of ['onnx', 'tfjs-node', 'wasm', 'cpu'] as const) {
+      it(`${name} gives PyTorch's eval-mode mask`, async function () {
+        if (!fs.existsSync(path.join(fixture, 'io.json'))) {
+          console.log(`      (skipped: ${fixture} not generated yet)`);
+          this.skip();
+        }
+        if (!probes.get(name)?.available) this.skip();
+        const io = JSON.parse(fs.readFileSync(path.join(fixture, 'io.json'), 'utf8')) as {
+          inputShape: number[]; input: number[]; mask: number[]; tolerance: number;
+        };
+        const backend = await createBackend(fixture, { backend: name });
+        try {
+          const mask = await backend.predictMask(Float32Array.from(io.input), io.inputShape[0]);
+          const d = maxAbsDiff(mask, io.mask);
+          assert.ok(d < Math.min(io.tolerance, PARITY_TOL), `${name} vs PyTorch: ${d}`);
+        } finally {
+          await backend.dispose();
+        }
+      });
+    }
+  });
+
+  describe('tfjs-node code path', () => {
+    it('loads a stand-in @tensorflow/tfjs-node (cpu kernels registered as "tensorflow") and matches the reference', function () {
+      if (probes.get('tfjs-node')?.available) this.skip(); // the real one is tested by the parity test
+      // A child process, so the stand-in (found through NODE_PATH) never leaks into this one.
+      const fake = path.join(tmp, 'fake_modules', '@tensorflow', 'tfjs-node');
+      fs.mkdirSync(fake, { recursive: true });
+      const root = path.resolve(__dirname, '..', '..');
+      fs.writeFileSync(path.join(fake, 'index.js'), `
+        const tf = require(require.resolve('@tensorflow/tfjs', { paths: [${JSON.stringify(root)}] }));
+        const { MathBackendCPU } = require(require.resolve('@tensorflow/tfjs-backend-cpu', { paths: [${JSON.stringify(root)}] }));
+        tf.registerBackend('tensorflow', () => new MathBackendCPU(), 3);
+        for (const k of tf.getKernelsForBackend('cpu')) tf.registerKernel({ ...k, backendName: 'tensorflow' });
+        module.exports = tf;`);
+      const script = `
+        const m = require(${JSON.stringify(path.join(root, 'dist', 'lib', 'model'))});
+        (async () => {
+          const input = new Float32Array(3 * 4096).map((_, i) => (i * 7919 % 1000) / 1000);
+          const a = await m.createBackend(${JSON.stringify(mono.dir)}, { backend: 'tfjs-node', threads: 1 });
+          const b = await m.createBackend(${JSON.stringify(mono.dir)}, { backend: 'cpu' });
+          const auto = await m.createBackend(${JSON.stringify(mono.dir)}, { backend: 'auto' });
+          const x = await a.predictMask(input, 3), y = await b.predictMask(input, 3);
+          let d = 0; for (let i = 0; i < x.length; i++) d = Math.max(d, Math.abs(x[i] - y[i]));
+          console.log(JSON.stringify({ name: a.name, description: a.description, d, auto: auto.name,
+            threads: process.env.TF_NUM_INTRAOP_THREADS }));
+          await a.dispose(); await b.dispose(); await auto.dispose();
+        })().catch((e) => { console.error(e); process.exit(1); });`;
+      const env: NodeJS.ProcessEnv = { ...process.env, NODE_PATH: path.join(tmp, 'fake_modules') };
+      delete env.TF_NUM_INTRAOP_THREADS;
+      const res = spawnSync(process.execPath, ['-e', script], { env, encoding: 'utf8' });
+      assert.equal(res.status, 0, res.stderr);
+      const out = JSON.parse(res.stdout.trim().split('\n').pop() ?? '{}') as { name: string; description: string; d: number; auto: string; threads: string };
+      assert.equal(out.name, 'tfjs-node');
+      assert.match(out.description, /@tensorflow\/tfjs-node/);
+      assert.ok(out.d < PARITY_TOL, `stand-in tfjs-node vs cpu: ${out.d}`);
+      assert.equal(out.auto, probes.get('onnx')?.available ? 'onnx' : 'tfjs-node');
+      assert.equal(out.threads, '1', 'threads reach libtensorflow through TF_NUM_INTRAOP_THREADS');
+    });
+  });
+
+  describe('onnx graph', () => {
+    it('folds batch norm exactly (folded = unfolded = tfjs); ConvTranspose pads and the sub-pixel form match tf "same"', async function () {
+      if (!probes.get('onnx')?.available) this.skip();
+      const ort = require('onnxruntime-node') as {
+        InferenceSession: { create(b: Uint8Array): Promise<{ run(f: object): Promise<Record<string, { data: Float32Array }>>; release(): Promise<void> }> };
+        Tensor: new (t: string, d: Float32Array, dims: number[]) => object;
+      };
+      const input = randomInput(2 * 32 * 64 * 2, 3);
+      const ref = await referenceMask(stereo, input, 2);
+      for (const deconv of ['convtranspose', 'subpixel'] as const) {
+        for (const fold of [true, false]) {
+          const session = await ort.InferenceSession.create(buildUNetOnnx(STEREO, stereo.weights, { foldBatchNorm: fold, deconv }));
+          const out = await session.run({ mixture: new ort.Tensor('float32', input, [2, 32, 64, 2]) });
+          await session.release();
+          const d = maxAbsDiff(out.mask.data, ref);
+          assert.ok(d < PARITY_TOL, `${deconv}, fold=${fold}: ${d}`);
+        }
+      }
+    });
+
+    it('writes protobuf varints like protoc (incl. negative int64)', () => {
+      assert.deepEqual(Array.from(new ProtoWriter().int(1, 300).finish()), [0x08, 0xac, 0x02]);
+      assert.deepEqual(Array.from(new ProtoWriter().int(2, -1).finish()), [0x10, 255, 255, 255, 255, 255, 255, 255, 255, 255, 1]);
+      assert.deepEqual(Array.from(new ProtoWriter().string(3, 'hi').finish()), [0x1a, 2, 0x68, 0x69]);
+      assert.deepEqual(Array.from(new ProtoWriter().packedInts(8, [1, 2, 300]).finish()), [0x42, 4, 1, 2, 0xac, 0x02]);
+      const inner = new ProtoWriter().int(1, 5);
+      assert.deepEqual(Array.from(new ProtoWriter().message(7, inner).float(2, 1).finish()),
+        [0x3a, 2, 0x08, 5, 0x15, 0, 0, 0x80, 0x3f]);
+    });
+  });
+
+  describe('selection, errors, caching, memory', () => {
+    it("'auto' picks the fastest available backend and says which", async () => {
+      const backend = await createBackend(mono.dir);
+      try {
+        const expected = (['onnx', 'tfjs-node', 'wasm', 'cpu'] as const).find((n) => probes.get(n)?.available);
+        assert.equal(backend.name, expected);
+        assert.ok(backend.description.length > 0);
+      } finally {
+        await backend.dispose();
+      }
+    });
+
+    it('a forced backend that is unavailable fails with the reason; unknown names are rejected', async function () {
+      const missing = [...probes.values()].find((p) => !p.available);
+      if (missing) {
+        await assert.rejects(createBackend(mono.dir, { backend: missing.name }), (e: unknown) =>
+          e instanceof BackendUnavailableError && e.message === missing.reason);
+      }
+      await assert.rejects(createBackend(mono.dir, { backend: 'gpu' as BackendName }), InvalidArgumentError);
+      await assert.rejects(createBackend(mono.dir, { threads: 0 }), InvalidArgumentError);
+    });
+
+    it('model errors surface as ModelError naming the file, even in auto mode', async () => {
+      await assert.rejects(createBackend(path.join(tmp, 'absent')), (e: unknown) =>
+        e instanceof ModelError && e.code === 'MODEL_NOT_FOUND' && e.message.includes(path.join(tmp, 'absent', 'model.json')));
+      assert.equal(cachedEngineCount(), 0);
+    });
+
+    it('checks the input size', async () => {
+      const backend = await createBackend(mono.dir, { backend: 'cpu' });
+      try {
+        await assert.rejects(backend.predictMask(new Float32Array(100), 1), /expected batch \(1\) × 64 × 64 × 1 = 4096/);
+        await assert.rejects(backend.predictMask(new Float32Array(4096), 0), InvalidArgumentError);
+      } finally {
+        await backend.dispose();
+      }
+    });
+
+    it('loads a model once per process and backend, frees it with the last handle', async () => {
+      const name = probes.get('onnx')?.available ? 'onnx' : 'wasm';
+      assert.equal(cachedEngineCount(), 0);
+      const [a, b] = await Promise.all([
+        createBackend(mono.dir, { backend: name, threads: 1 }),
+        createBackend(mono.dir, { backend: name, threads: 1 }),
+      ]);
+      assert.equal(cachedEngineCount(), 1);
+      const c = await createBackend(mono.dir, { backend: 'cpu' });
+      assert.equal(cachedEngineCount(), 2);
+      const input = randomInput(4096);
+      const before = await a.predictMask(input, 1);
+      await a.dispose();
+      await a.dispose(); // idempotent
+      await assert.rejects(a.predictMask(input, 1), /disposed/);
+      assert.equal(cachedEngineCount(), 2);
+      assert.equal(maxAbsDiff(await b.predictMask(input, 1), before), 0);
+      await b.dispose();
+      assert.equal(cachedEngineCount(), 1);
+      await c.dispose();
+      assert.equal(cachedEngineCount(), 0);
+    });
+
+    it('yields to the event loop between patches (onnx, wasm)', async () => {
+      const input = randomInput(4 * 4096);
+      for (const name of ['onnx', 'wasm'] as const) {
+        if (!probes.get(name)?.available) continue;
+        const backend = await createBackend(mono.dir, { backend: name });
+        let ticks = 0;
+        let running = true;
+        const tick = (): void => { ticks++; if (running) setImmediate(tick); };
+        setImmediate(tick);
+        try {
+          await backend.predictMask(input, 4);
+        } finally {
+          running = false;
+          await backend.dispose();
+        }
+        assert.ok(ticks >= 3, `${name}: only ${ticks} event-loop turns during a batch of 4`);
+      }
+    });
+
+    it('leaves no tfjs tensors behind (cpu and wasm)', async () => {
+      const baseline = tf.memory().numTensors;
+      for (const name of ['cpu', 'wasm'] as const) {
+        const backend = await createBackend(mono.dir, { backend: name });
+        assert.ok(tf.memory().numTensors > baseline, 'weights are tensors while loaded');
+        await backend.predictMask(randomInput(2 * 4096), 2);
+        await backend.dispose();
+        assert.equal(tf.memory().numTensors, baseline, `${name} leaked tensors`);
+      }
+    });
+  });
+});

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Node, NodeMessage } from 'node-red';
+import decodeNode from '../nodes/decode/decode';
+import { FIXTURES, MIR1K_SAMPLE, coreNode, helper, loadFlow, recordStatuses, type FlowNode } from './support/node-red';
+
+interface AudioMsg extends NodeMessage {
+  payload: { sampleRate: number; channels: Float32Array[] };
+  filename?: string;
+}
+
+const catchNode = coreNode('common/25-catch.js') as typeof decodeNode;
+
+function flow(extra: FlowNode[] = []): FlowNode[] {
+  return [
+    { id: 'dec', type: 'vocal-split-decode', maxSeconds: '1800', wires: [['out']] },
+    { id: 'out', type: 'helper' },
+    { id: 'catcher', type: 'catch', scope: ['dec'], wires: [['caught']] },
+    { id: 'caught', type: 'helper' },
+    ...extra,
+  ];
+}
+
+function nextMessage<T>(node: Node): Promise<T> {
+  return new Promise((resolve) => node.once('input', (msg: T) => resolve(msg)));
+}
+
+describe('vocal-split-decode node', function () {
+  afterEach(async function () {
+    await helper.unload();
+  });
+
+  it('loads with its name and config', async function () {
+    await loadFlow(decodeNode, [{ id: 'dec', type: 'vocal-split-decode', name: 'my decoder', maxSeconds: '60', wires: [] }]);
+    const node = helper.getNode('dec') as Node & { name: string };
+    assert.equal(node.name, 'my decoder');
+  });
+
+  it('decodes a real MIR-1K clip from a Buffer and passes other msg properties through', async function () {
+    await loadFlow([decodeNode, catchNode], flow());
+    const bytes = fs.readFileSync(path.join(MIR1K_SAMPLE, 'Ani_1_06.wav'));
+    const received = nextMessage<AudioMsg>(helper.getNode('out'));
+    helper.getNode('dec').receive({ payload: bytes, filename: 'Ani_1_06.wav', topic: 'mir1k' } as NodeMessage);
+    const msg = await received;
+    assert.equal(msg.payload.sampleRate, 16000);
+    assert.equal(msg.payload.channels.length, 2);
+    // 16-bit PCM: data chunk bytes / 4 samples per channel, values are int16 / 32768.
+    const expectedLength = (bytes.length - 44) / 4;
+    assert.ok(Math.abs(msg.payload.channels[0].length - expectedLength) <= 1);
+    const firstLeft = bytes.readInt16LE(44) / 32768;
+    assert.ok(Math.abs(msg.payload.channels[0][0] - firstLeft) < 1e-6);
+    assert.equal(msg.filename, 'Ani_1_06.wav');
+    assert.equal(msg.topic, 'mir1k');
+  });
+
+  it('decodes a file path (a 440 Hz sine FLAC fixture)', async function () {
+    await loadFlow([decodeNode, catchNode], flow());
+    const received = nextMessage<AudioMsg>(helper.getNode('out'));
+    helper.getNode('dec').receive({ payload: path.join(FIXTURES, 'audio', 'flac_s16_stereo_44k.flac') } as NodeMessage);
+    const msg = await received;
+    assert.equal(msg.payload.sampleRate, 44100);
+    assert.equal(msg.payload.channels.length, 2);
+    const left = msg.payload.channels[0];
+    let crossings = 0;
+    for (let i = 1; i < left.length; i++) if (left[i - 1] < 0 && left[i] >= 0) crossings++;
+    const hz = crossings / (left.length / 44100);
+    assert.ok(Math.abs(hz - 440) < 2, `left channel is ${hz.toFixed(1)} Hz, expected 440`);
+  });
+
+  for (const [label, payload, pattern] of [
+    ['a number', 42, /Buffer of audio bytes or a file path/],
+    ['random bytes', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251)), /./],
+    ['an empty Buffer', Buffer.alloc(0), /empty/i],
+  ] as const) {
+    it(`reports ${label} through a catch node, red status, and a good message after it still succeeds`, async function () {
+      await loadFlow([decodeNode, catchNode], flow());
+      const dec = helper.getNode('dec');
+      const statuses = recordStatuses(dec);
+      const caught = nextMessage<NodeMessage & { error: { message: string } }>(helper.getNode('caught'));
+      dec.receive({ payload } as unknown as NodeMessage);
+      const err = await caught;
+      assert.match(err.error.message, pattern);
+      assert.ok(statuses.some((s) => s.fill === 'red'), 'status turned red');
+      const good = nextMessage<AudioMsg>(helper.getNode('out'));
+      dec.receive({ payload: fs.readFileSync(path.join(FIXTURES, 'audio', 'wav_s16_mono_48k.wav')) } as NodeMessage);
+      assert.equal((await good).payload.sampleRate, 48000);
+    });
+  }
+
+  it('refuses an absurd max duration at runtime', async function () {
+    await loadFlow(decodeNode, [{ id: 'dec', type: 'vocal-split-decode', maxSeconds: '-5', wires: [] }]);
+    const dec = helper.getNode('dec');
+    // The constructor reported it; the node exists but stays red and inert.
+    assert.ok(dec);
+  });
+});

@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { decodeAudioFile } from '../lib/audio/decode';
+import type { AudioData } from '../lib/audio/types';
+import { createBackend } from '../lib/model/backends';
+import type { UNetConfig } from '../lib/model/config';
+import { createRandomModel } from '../lib/model/weights-io';
+import { separate, SeparationAbortedError } from '../lib/separate/separator';
+import { planPatches } from '../lib/separate/patches';
+import { MIR1K_SAMPLE } from './support/paths';
+import { fixedMaskBackend } from './support/test-backends';
+
+const SMALL: UNetConfig = { bins: 64, frames: 64, baseFilters: 4, depth: 3, channelsIn: 1 };
+const RATE = 44100;
+
+function sine(hz: number, seconds: number, amplitude = 0.5, rate = RATE): Float32Array {
+  const x = new Float32Array(Math.round(seconds * rate));
+  for (let i = 0; i < x.length; i++) x[i] = amplitude * Math.sin((2 * Math.PI * hz * i) / rate);
+  return x;
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array, from = 0, to = a.length): number {
+  let m = 0;
+  for (let i = from; i < to; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/** Sample indices where one patch hands over to the next (frame t is centred on sample t·hop). */
+function patchBorders(length: number, frames: number, overlap: number): number[] {
+  const plan = planPatches(Math.ceil((length + 2048) / 1024), frames, overlap);
+  return plan.starts.slice(1).map((s) => s * 1024);
+}
+
+describe('separator (lib/separate)', function () {
+  it('plans patches that cover every frame with the given overlap', function () {
+    assert.deepEqual(planPatches(10, 64, 16).starts, [0]);
+    assert.deepEqual(planPatches(64, 64, 16).starts, [0]);
+    assert.deepEqual(planPatches(65, 64, 16).starts, [0, 48]);
+    const plan = planPatches(1000, 64, 16);
+    const last = plan.starts[plan.starts.length - 1];
+    assert.ok(last + 64 >= 1000 && last + 16 < 1000);
+    assert.throws(() => planPatches(100, 64, 40), /overlap/);
+  });
+
+  it('an identity mask gives the input back, unchanged across patch borders (no seams)', async function () {
+    const x = sine(440, 6);
+    const stems = await separate({ sampleRate: RATE, channels: [x] }, fixedMaskBackend(SMALL, () => 1));
+    const borders = patchBorders(x.length, SMALL.frames, SMALL.frames / 4);
+    assert.ok(borders.length >= 3, `a 6 s signal spans ${borders.length + 1} patches`);
+    assert.ok(maxAbsDiff(stems.vocals.channels[0], x) < 1e-5, 'vocals = input');
+    assert.ok(maxAbsDiff(stems.accompaniment.channels[0], new Float32Array(x.length)) < 1e-5, 'accompaniment = 0');
+  });
+
+  it('a frequency-dependent mask keeps a low sine and removes a high one, full band, with no seams at patch borders', async function () {
+    // 64 model bins cover 0–689 Hz at 4096/44.1 kHz; the mask passes bins < 20 (< 215 Hz). A 3 kHz sine
+    // lies above the model's bins, so only the mask extension (mean of the top quarter: 0) removes it.
+    const low = sine(100, 6, 0.4);
+    const high = sine(3000, 6, 0.4);
+    const mix = low.map((v, i) => v + high[i]);
+    const stems = await separate({ sampleRate: RATE, channels: [mix] }, fixedMaskBackend(SMALL, (f) => (f < 20 ? 1 : 0)));
+    const vocals = stems.vocals.channels[0];
+    // Away from the signal's start and end (where the sines switch on and off) the result is the low sine.
+    const edge = 4096;
+    const err = maxAbsDiff(vocals, low, edge, mix.length - edge);
+    assert.ok(err < 2e-3, `max error ${err}`);
+    for (const border of patchBorders(mix.length, SMALL.frames, SMALL.frames / 4)) {
+      if (border < edge || border > mix.length - edge) continue;
+      const local = maxAbsDiff(vocals, low, border - 2048, border + 2048);
+      assert.ok(local <= err + 1e-7, `no extra error at the patch border ${border}`);
+    }
+    assert.ok(maxAbsDiff(stems.accompaniment.channels[0], high, edge, mix.length - edge) < 2e-3);
+  });
+
+  it('keeps the sample rate, length and channel count at 16 and 48 kHz, mono to 3 channels, and vocals + accompaniment = mixture', async function () {
+    const backend = fixedMaskBackend(SMALL, (f) => 0.5 + 0.4 * Math.sin(f));
+    for (const [rate, channels] of [[16000, 1], [48000, 2], [22050, 3]] as const) {
+      const audio: AudioData = { sampleRate: rate, channels: Array.from({ length: channels }, (_, c) => sine(220 * (c + 1), 2.3, 0.3, rate)) };
+      const stems = await separate(audio, backend);
+      for (const stem of [stems.vocals, stems.accompaniment]) {
+        assert.equal(stem.sampleRate, rate);
+        assert.equal(stem.channels.length, channels);
+        for (const ch of stem.channels) assert.equal(ch.length, audio.channels[0].length);
+      }
+      for (let c = 0; c < channels; c++) {
+        const sum = stems.vocals.channels[c].map((v, i) => v + stems.accompaniment.channels[c][i]);
+        assert.ok(maxAbsDiff(sum, audio.channels[c]) < 1e-4);
+      }
+    }
+  });
+
+  it('batches patches and reports progress up to 1', async function () {
+    const backend = fixedMaskBackend(SMALL, () => 1);
+    const progress: number[] = [];
+    await separate({ sampleRate: RATE, channels: [sine(440, 5), sine(660, 5)] }, backend, { batchSize: 3, onProgress: (f) => progress.push(f) });
+    assert.ok(backend.calls.every((b) => b <= 3) && backend.calls.some((b) => b === 3));
+    assert.equal(progress[progress.length - 1], 1);
+    assert.ok(progress.every((p, i) => i === 0 || p >= progress[i - 1]));
+  });
+
+  it('stops between batches when aborted', async function () {
+    const controller = new AbortController();
+    const backend = fixedMaskBackend(SMALL, () => 1);
+    const run = separate({ sampleRate: RATE, channels: [sine(440, 10)] }, backend, {
+      batchSize: 1,
+      onProgress: (f) => { if (f > 0.2) controller.abort(); },
+      signal: controller.signal,
+    });
+    await assert.rejects(run, SeparationAbortedError);
+    assert.ok(backend.calls.length < 10);
+  });
+
+  it('rejects audio it cannot separate with a clear error', async function () {
+    const backend = fixedMaskBackend(SMALL, () => 1);
+    await assert.rejects(separate({ sampleRate: RATE, channels: [] }, backend), /at least one channel/);
+    await assert.rejects(separate({ sampleRate: 0, channels: [new Float32Array(10)] }, backend), /sample rate/);
+    await assert.rejects(separate({ sampleRate: RATE, channels: [new Float32Array(10), new Float32Array(11)] }, backend), /same length/);
+  });
+
+  describe('with a real (small, random) U-Net on a MIR-1K clip', function () {
+    let dir: string;
+    before(async function () {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vocal-split-sep-'));
+      await createRandomModel(dir, SMALL, { seed: 7 });
+    });
+    after(function () {
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('separates a 16 kHz stereo clip on onnx and wasm with matching stems, vocals + accompaniment = mixture', async function () {
+      const audio = await decodeAudioFile(path.join(MIR1K_SAMPLE, 'Kenshin_2_10.wav'));
+      const results = [];
+      for (const name of ['onnx', 'wasm'] as const) {
+        const backend = await createBackend(dir, { backend: name });
+        try {
+          results.push(await separate(audio, backend));
+        } finally {
+          await backend.dispose();
+        }
+      }
+      const [onnx, wasm] = results;
+      for (let c = 0; c < 2; c++) {
+        assert.equal(onnx.vocals.channels[c].length, audio.channels[c].length);
+        const sum = onnx.vocals.channels[c].map((v, i) => v + onnx.accompaniment.channels[c][i]);
+        assert.ok(maxAbsDiff(sum, audio.channels[c]) < 1e-4);
+        assert.ok(onnx.vocals.channels[c].every(Number.isFinite));
+        assert.ok(maxAbsDiff(onnx.vocals.channels[c], wasm.vocals.channels[c]) < 1e-4, 'onnx and wasm agree');
+        // A random net still masks: the vocals are neither silence nor the whole mixture.
+        const energy = (x: Float32Array) => x.reduce((s, v) => s + v * v, 0);
+        const ratio = energy(onnx.vocals.channels[c]) / energy(audio.channels[c]);
+        assert.ok(ratio > 0.001 && ratio < 0.999, `vocal energy ratio ${ratio}`);
+      }
+    });
+  });
+});

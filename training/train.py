@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""Train the Jansson U-Net on MIR-1K (standard split) with on-the-fly remixing.
+
+  OPENBLAS_NUM_THREADS=1 /usr/bin/python3 training/train.py --mir1k data/dataset/mir-1k/Wavfile \
+      --name mir1k-protocol --steps 20000
+  ... add --resume to continue a stopped run exactly where its last checkpoint was.
+
+Loss: L1 between mask x mixture magnitude and the voice magnitude, both divided by the
+mixture patch's max. Validation: dev-clip GNSDR (voice) through whole-clip separation,
+mixture phase, iSTFT, mir_eval BSS Eval v3; the best one is kept in best.pt (and exported to
+<out>/tfjs-best/ in the tfjs layers format).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import signal
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np
+import torch
+
+from unet import UNet, UNetConfig, count_params
+from data import load_split, RemixSampler, make_batch
+from separate import evaluate_dev
+
+REPO = os.path.dirname(HERE)
+
+
+def parse():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--mir1k", default=os.path.join(REPO, "data/dataset/mir-1k/Wavfile"),
+                   help="MIR-1K Wavfile/ folder")
+    p.add_argument("--name", default="mir1k-protocol")
+    p.add_argument("--out", default=None, help="run dir (default training/runs/<name>)")
+    p.add_argument("--cache", default=os.path.join(REPO, "data/cache/mir1k-44k"))
+    p.add_argument("--config", default=None,
+                   help='JSON object or file with bins/frames/baseFilters/depth/channelsIn '
+                        '(default Jansson: 512/128/16/6/1)')
+    p.add_argument("--bins", type=int); p.add_argument("--frames", type=int)
+    p.add_argument("--base-filters", type=int); p.add_argument("--depth", type=int)
+    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--steps", type=int, default=20000, help="total optimiser steps")
+    p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--p-same", type=float, default=0.3, help="probability that voice and accompaniment come from the same clip")
+    p.add_argument("--gain-db", type=float, default=5.0, help="voice-to-music gain range +-dB")
+    p.add_argument("--val-every", type=int, default=200, help="steps per 'epoch' (validation + log row)")
+    p.add_argument("--ckpt-minutes", type=float, default=5.0)
+    p.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu", choices=["cpu", "cuda"])
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--progress-every", type=int, default=10)
+    p.add_argument("--no-export", action="store_true", help="do not export best checkpoint to <out>/tfjs-best")
+    return p.parse_args()
+
+
+def resolve_config(a):
+    cfg = UNetConfig().to_dict()
+    if a.config:
+        cfg.update(json.load(open(a.config)) if os.path.exists(a.config) else json.loads(a.config))
+    for k, v in (("bins", a.bins), ("frames", a.frames), ("baseFilters", a.base_filters), ("depth", a.depth)):
+        if v is not None:
+            cfg[k] = v
+    c = UNetConfig.from_dict(cfg)
+    if c.channelsIn != 1:
+        raise SystemExit("this trainer feeds mono mixtures: channelsIn must be 1")
+    return c
+
+
+def atomic_save(obj, path):
+    tmp = path + ".tmp"
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def main():
+    a = parse()
+    torch.set_num_threads(a.threads)
+    out = a.out or os.path.join(HERE, "runs", a.name)
+    os.makedirs(out, exist_ok=True)
+    last_path, best_path = os.path.join(out, "last.pt"), os.path.join(out, "best.pt")
+    log_path = os.path.join(out, "log.jsonl")
+
+    def say(*x):
+        print(f"[{dt.datetime.utcnow().strftime('%H:%M:%S')}]", *x, flush=True)
+
+    ckpt = None
+    if a.resume:
+        if not os.path.exists(last_path):
+            raise SystemExit(f"--resume: no {last_path}")
+        ckpt = torch.load(last_path, map_location="cpu")
+        cfg = UNetConfig.from_dict(ckpt["config"])
+        targs = ckpt["args"]
+        # the data/optimisation settings of the run are kept; --steps may be raised
+        for k in ("batch", "lr", "p_same", "gain_db", "seed", "val_every"):
+            setattr(a, k, targs[k])
+        say(f"resuming {last_path} at step {ckpt['step']}")
+    else:
+        cfg = resolve_config(a)
+        if os.path.exists(last_path):
+            raise SystemExit(f"{last_path} exists: use --resume, or another --name/--out")
+    random.seed(a.seed); np.random.seed(a.seed); torch.manual_seed(a.seed)
+
+    device = torch.device(a.device)
+    model = UNet(cfg).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=a.lr)
+    rng = np.random.default_rng(a.seed)
+    step, best, best_step = 0, -1e9, -1
+    run_loss, run_n = 0.0, 0
+    started_utc = dt.datetime.utcnow().isoformat(timespec="seconds") + "Z"
+    if ckpt is not None:
+        model.load_state_dict(ckpt["model"])
+        opt.load_state_dict(ckpt["optimizer"])
+        step, best, best_step = ckpt["step"], ckpt["best"], ckpt["best_step"]
+        run_loss, run_n = ckpt.get("run_loss", 0.0), ckpt.get("run_n", 0)
+        rng.bit_generator.state = ckpt["rng"]["numpy_gen"]
+        np.random.set_state(ckpt["rng"]["numpy_global"])
+        random.setstate(ckpt["rng"]["python"])
+        torch.set_rng_state(ckpt["rng"]["torch"])
+        if device.type == "cuda" and ckpt["rng"].get("cuda") is not None:
+            torch.cuda.set_rng_state_all(ckpt["rng"]["cuda"])
+        started_utc = ckpt.get("started_utc", started_utc)
+    say(f"config {json.dumps(cfg.to_dict())}  {count_params(model):,} params  batch {a.batch}  "
+        f"lr {a.lr}  device {device}  threads {torch.get_num_threads()}")
+
+    train, dev = load_split(a.mir1k, a.cache, log=say)
+    sampler = RemixSampler(train, cfg.frames, rng, p_same=a.p_same, gain_db=a.gain_db)
+    mix_sdr_cache = {}
+
+    def state():
+        return {
+            "model": model.state_dict(), "optimizer": opt.state_dict(), "config": cfg.to_dict(),
+            "step": step, "best": best, "best_step": best_step, "run_loss": run_loss, "run_n": run_n,
+            "args": vars(a), "started_utc": started_utc,
+            "saved_utc": dt.datetime.utcnow().isoformat(timespec="seconds") + "Z",
+            "rng": {"numpy_gen": rng.bit_generator.state, "numpy_global": np.random.get_state(),
+                    "python": random.getstate(), "torch": torch.get_rng_state(),
+                    "cuda": torch.cuda.get_rng_state_all() if device.type == "cuda" else None},
+            "train_clips": [c.name for c in train], "dev_clips": [c.name for c in dev],
+        }
+
+    stop = {"flag": False}
+
+    def on_signal(sig, frm):
+        stop["flag"] = True
+        say(f"signal {sig}: will checkpoint and stop after this step")
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    model.train()
+    t_ckpt = time.time()
+    t0, s0 = time.time(), step
+    ema = None
+    while step < a.steps and not stop["flag"]:
+        voice, acc = sampler.sample(a.batch)
+        X, Y = make_batch(voice, acc, cfg.bins, device)
+        opt.zero_grad(set_to_none=True)
+        loss = (model(X) - Y).abs().mean()
+        loss.backward()
+        opt.step()
+        step += 1
+        lv = float(loss.item())
+        run_loss += lv; run_n += 1
+        ema = lv if ema is None else 0.98 * ema + 0.02 * lv
+        if step % a.progress_every == 0:
+            sps = (step - s0) / max(time.time() - t0, 1e-9)
+            eta = (a.steps - step) / max(sps, 1e-9)
+            say(f"step {step}/{a.steps}  loss {lv:.5f} (ema {ema:.5f})  {sps:.3f} steps/s  "
+                f"{1 / max(sps, 1e-9):.2f} s/step  ETA {dt.timedelta(seconds=int(eta))}")
+        if step % a.val_every == 0 or step == a.steps:
+            tv = time.time()
+            agg, per = evaluate_dev(model, dev, device, mix_sdr_cache)
+            gn = agg["gnsdr"][0]
+            improved = gn > best
+            row = {"step": step, "epoch": step // a.val_every, "utc": dt.datetime.utcnow().isoformat(timespec="seconds") + "Z",
+                   "train_loss": run_loss / max(run_n, 1), "val_gnsdr_voice": gn, "val_gnsdr_acc": agg["gnsdr"][1],
+                   "val_gsir_voice": agg["gsir"][0], "val_gsar_voice": agg["gsar"][0],
+                   "val_nsdr_voice_per_clip": {k: v["nsdr"][0] for k, v in per.items()},
+                   "val_seconds": round(time.time() - tv, 1), "best": improved}
+            with open(log_path, "a") as f:
+                f.write(json.dumps(row) + "\n")
+            say(f"VALIDATION step {step}: train loss {row['train_loss']:.5f}  dev GNSDR voice {gn:.3f} dB  "
+                f"acc {agg['gnsdr'][1]:.3f} dB  GSIR {agg['gsir'][0]:.2f}  GSAR {agg['gsar'][0]:.2f}  "
+                f"({row['val_seconds']} s){'  NEW BEST' if improved else ''}")
+            run_loss, run_n = 0.0, 0
+            if improved:
+                best, best_step = gn, step
+                st = state(); st["val"] = row
+                atomic_save(st, best_path)
+                if not a.no_export:
+                    try:
+                        from export_tfjs import export_checkpoint
+                        export_checkpoint(best_path, os.path.join(out, "tfjs-best"), name=a.name)
+                    except Exception as e:  # export problems must not stop training
+                        say(f"export of best failed: {e!r}")
+            atomic_save(state(), last_path); t_ckpt = time.time()
+        elif time.time() - t_ckpt > a.ckpt_minutes * 60:
+            atomic_save(state(), last_path); t_ckpt = time.time()
+            say(f"checkpoint {last_path} at step {step}")
+    atomic_save(state(), last_path)
+    say(f"stopped at step {step}; last checkpoint {last_path}; best dev GNSDR {best:.3f} dB at step {best_step}")
+
+
+if __name__ == "__main__":
+    main()
