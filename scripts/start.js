@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: an embedded Node-RED with this package's nodes (loaded from the working tree) and the
 // example flows deployed. Its user directory is .node-red-data/ (git-ignored), so nothing outside
-// the project is touched. PORT and HOST override 127.0.0.1:1880.
+// the project is touched. PORT and HOST override 127.0.0.1:1880; NODE_RED_USER_DIR the user directory.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -10,7 +10,7 @@ const express = require('express');
 const RED = require('node-red');
 
 const root = path.resolve(__dirname, '..');
-const userDir = path.join(root, '.node-red-data');
+const userDir = path.resolve(process.env.NODE_RED_USER_DIR || path.join(root, '.node-red-data'));
 const host = process.env.HOST || '127.0.0.1';
 const port = Number(process.env.PORT || 1880);
 

@@ -52,5 +52,7 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return 'an empty string';
-  return typeof value === 'object' ? `an object (${Object.keys(value as object).slice(0, 3).join(', ') || 'empty'})` : `a ${typeof value}`;
+  // Key names are cut short: an HTTP body parsed as a form turns the whole upload into one key.
+  const keys = Object.keys(value as object).slice(0, 3).map((k) => (k.length > 20 ? `${k.slice(0, 20)}…` : k));
+  return typeof value === 'object' ? `an object (${keys.join(', ') || 'empty'}); for HTTP uploads send Content-Type: application/octet-stream` : `a ${typeof value}`;
 }
