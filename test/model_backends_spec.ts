@@ -3,13 +3,15 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../lib/errors';
 import {
   BackendName, BackendProbe, BackendUnavailableError, LoadedModel, ModelError, UNetConfig,
   assignWeights, buildUNet, buildUNetOnnx, cachedEngineCount, createBackend, createRandomModel,
-  predictMaskTensor, probeBackends,
+  predictMaskTensor, probeBackends, randomWeights,
 } from '../lib/model';
+import { OnnxEngine } from '../lib/model/backends/onnx';
 import { ProtoWriter } from '../lib/model/onnx/protobuf';
 
 const SMALL: UNetConfig = { bins: 64, frames: 64, baseFilters: 4, depth: 3, channelsIn: 1 };
@@ -285,6 +287,130 @@ describe('model: inference backends', () => {
         await backend.dispose();
         assert.equal(tf.memory().numTensors, baseline, `${name} leaked tensors`);
       }
+    });
+  });
+  describe('onnx engine: session in a worker thread', () => {
+    /** 256×128 patches, full depth: ~10 ms a patch on one core, long enough to see the event loop run. */
+    const MID: UNetConfig = { bins: 256, frames: 128, baseFilters: 16, depth: 6, channelsIn: 1 };
+
+    beforeEach(function () {
+      if (!probes.get('onnx')?.available) this.skip();
+    });
+
+    it('answers concurrent calls with their own masks, in order, leaving the inputs untouched', async () => {
+      const backend = await createBackend(mono.dir, { backend: 'onnx', threads: 1 });
+      try {
+        const x = randomInput(2 * 4096, 11);
+        const y = randomInput(4096, 12);
+        const xCopy = x.slice();
+        const yCopy = y.slice();
+        const seqX = await backend.predictMask(x, 2);
+        const seqY = await backend.predictMask(y, 1);
+        assert.ok(maxAbsDiff(seqX.subarray(0, 4096), seqY) > 1e-3, 'different inputs give different masks');
+        const order: string[] = [];
+        const [cx, cy, cx2] = await Promise.all([
+          backend.predictMask(x, 2).then((m) => { order.push('x'); return m; }),
+          backend.predictMask(y, 1).then((m) => { order.push('y'); return m; }),
+          backend.predictMask(x, 2).then((m) => { order.push('x2'); return m; }),
+        ]);
+        assert.deepEqual(order, ['x', 'y', 'x2']);
+        assert.equal(maxAbsDiff(cx, seqX), 0);
+        assert.equal(maxAbsDiff(cy, seqY), 0);
+        assert.equal(maxAbsDiff(cx2, seqX), 0);
+        // The caller's arrays are copied before their buffers go to the worker: not detached, not changed.
+        assert.equal(x.length, 2 * 4096);
+        assert.equal(maxAbsDiff(x, xCopy), 0);
+        assert.equal(maxAbsDiff(y, yCopy), 0);
+      } finally {
+        await backend.dispose();
+      }
+    });
+
+    it('dispose() rejects pending requests at once and frees the engine', async () => {
+      const engine = await OnnxEngine.create(mono, 1);
+      const input = randomInput(4 * 4096);
+      const pending = Promise.allSettled([engine.predictMask(input, 4), engine.predictMask(input, 4), engine.predictMask(input, 4)]);
+      await engine.dispose();
+      for (const r of await pending) {
+        assert.equal(r.status, 'rejected');
+        assert.match(String((r as PromiseRejectedResult).reason), /onnx engine was disposed before the request completed/);
+      }
+      await assert.rejects(engine.predictMask(input, 4), /onnx engine is disposed/);
+      await engine.dispose(); // idempotent
+      assert.equal(engine.failure, undefined, 'disposed, not failed');
+
+      // Through the cache: a handle's dispose lets its own calls settle, then frees the engine.
+      assert.equal(cachedEngineCount(), 0);
+      const backend = await createBackend(mono.dir, { backend: 'onnx', threads: 1 });
+      assert.equal(cachedEngineCount(), 1);
+      const calls = Promise.allSettled([backend.predictMask(input, 4), backend.predictMask(input, 4)]);
+      await backend.dispose();
+      assert.deepEqual((await calls).map((r) => r.status), ['fulfilled', 'fulfilled']);
+      assert.equal(cachedEngineCount(), 0);
+    });
+
+    it('keeps the main event loop free: a 1 ms timer fires throughout a 10-patch run', async () => {
+      const model = randomWeights(MID, 5);
+      const backend = await createBackend(model, { backend: 'onnx', threads: 1 });
+      try {
+        const per = MID.bins * MID.frames;
+        const input = randomInput(10 * per, 5);
+        await backend.predictMask(input.subarray(0, per), 1); // warm-up
+        let ticks = 0;
+        const timer = setInterval(() => { ticks++; }, 1);
+        try {
+          await backend.predictMask(input, 10);
+        } finally {
+          clearInterval(timer);
+        }
+        // On the main thread the timer could only fire between patches (≤ ~10 times).
+        assert.ok(ticks >= 30, `only ${ticks} timer ticks during 10 patches`);
+      } finally {
+        await backend.dispose();
+      }
+    });
+
+    it('reports errors clearly: bad input before sending, worker-side errors as errors', async () => {
+      const engine = await OnnxEngine.create(mono, 1);
+      try {
+        await assert.rejects(engine.predictMask(new Float32Array(4095), 1), (e: unknown) =>
+          e instanceof InvalidArgumentError && /expected batch \(1\) × 64 × 64 × 1 = 4096/.test(e.message));
+        await assert.rejects(engine.predictMask(new Float32Array(4096), 2), InvalidArgumentError);
+        // The engine is still fine after rejected calls.
+        assert.equal((await engine.predictMask(randomInput(4096), 1)).length, 4096);
+      } finally {
+        await engine.dispose();
+      }
+      // An error inside the worker (here: creating the session) comes back as a rejection; nothing is left cached.
+      await assert.rejects(createBackend(mono.dir, { backend: 'onnx', executionProviders: ['no-such-provider'] }),
+        /onnxruntime: .*no-such-provider/);
+      assert.equal(cachedEngineCount(), 0);
+    });
+
+    it('a crashed worker fails its pending and later calls (no hang); createBackend then starts a fresh engine', async () => {
+      const a = await createBackend(mono.dir, { backend: 'onnx', threads: 1 });
+      const input = randomInput(4 * 4096);
+      const expected = await a.predictMask(input, 4);
+      const engine = (a as unknown as { engine: OnnxEngine }).engine;
+      const pending = Promise.allSettled([a.predictMask(input, 4), a.predictMask(input, 4)]);
+      // Stands for a native crash or an OOM: the worker goes away without answering.
+      await (engine as unknown as { worker: Worker }).worker.terminate();
+      for (const r of await pending) {
+        assert.equal(r.status, 'rejected');
+        assert.match(String((r as PromiseRejectedResult).reason), /onnx worker exited unexpectedly/);
+      }
+      await assert.rejects(a.predictMask(input, 4), /onnx engine is unusable: onnx worker exited unexpectedly/);
+      assert.ok(engine.failure);
+
+      const b = await createBackend(mono.dir, { backend: 'onnx', threads: 1 });
+      try {
+        assert.equal(maxAbsDiff(await b.predictMask(input, 4), expected), 0);
+      } finally {
+        await a.dispose();
+        assert.equal(cachedEngineCount(), 1, 'disposing the old handle leaves the fresh engine cached');
+        await b.dispose();
+      }
+      assert.equal(cachedEngineCount(), 0);
     });
   });
 });

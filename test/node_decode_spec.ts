@@ -2,8 +2,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Node, NodeMessage } from 'node-red';
-import decodeNode from '../nodes/decode/decode';
-import { FIXTURES, MIR1K_SAMPLE, coreNode, helper, loadFlow, recordStatuses, type FlowNode } from './support/node-red';
+import decodeInit from '../nodes/decode/decode';
+import { FIXTURES, MIR1K_SAMPLE, coreNode, editorAccepts, editorDefinitions, helper, loadFlow, localized, nodeFile, recordStatuses, type FlowNode } from './support/node-red';
+import { expectRuntimeRejects, standardFlow } from './support/node-specs';
+
+const decodeNode = localized(decodeInit, 'vocal-split-decode');
 
 interface AudioMsg extends NodeMessage {
   payload: { sampleRate: number; channels: Float32Array[] };
@@ -88,10 +91,15 @@ describe('vocal-split-decode node', function () {
     });
   }
 
-  it('refuses an absurd max duration at runtime', async function () {
-    await loadFlow(decodeNode, [{ id: 'dec', type: 'vocal-split-decode', maxSeconds: '-5', wires: [] }]);
-    const dec = helper.getNode('dec');
-    // The constructor reported it; the node exists but stays red and inert.
-    assert.ok(dec);
+  it('the editor accepts a max length in (0, 86400] s and nothing else', function () {
+    const def = editorDefinitions(nodeFile('vocal-split-decode').replace(/\.js$/, '.html')).get('vocal-split-decode');
+    assert.ok(def);
+    for (const ok of ['1800', '0.5', '86400']) assert.ok(editorAccepts(def, 'maxSeconds', ok), ok);
+    for (const bad of ['-5', '0', '', 'abc', '86401']) assert.ok(!editorAccepts(def, 'maxSeconds', bad), bad);
+  });
+
+  it('refuses an absurd max duration at runtime: red status, and each message fails with the reason', async function () {
+    await loadFlow([decodeNode, catchNode], standardFlow('vocal-split-decode', { maxSeconds: '-5' }));
+    await expectRuntimeRejects(/max length must be more than 0 and at most 86400 s, got '-5'/);
   });
 });

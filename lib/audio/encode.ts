@@ -10,7 +10,8 @@
  * the symmetric scaling that wav.ts, sox and ffmpeg use to read them back, so 16/24-bit audio
  * survives decode → encode unchanged. Floats are written as they are (values beyond ±1 kept).
  */
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError, VocalSplitError } from '../errors';
+import { yieldToEventLoop } from '../jobs/throttle';
 import type { AudioData } from './types';
 import { findAudioProblem } from './validate';
 
@@ -26,6 +27,41 @@ const SPEAKER_MASKS: Record<number, number> = { 1: 0x4, 2: 0x3, 4: 0x33, 6: 0x3f
 const GUID_TAIL = [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71];
 
 export function encodeWav(audio: AudioData, options: EncodeWavOptions = {}): Buffer {
+  const wav = startWav(audio, options);
+  writeFrames(wav, audio.channels, 0, wav.frames);
+  return wav.buf; // a pad byte, if any, is already 0
+}
+
+export interface EncodeSliceOptions {
+  /** Checked between slices: throws a VocalSplitError with code ABORTED. */
+  signal?: AbortSignal;
+  /** Frames written per slice before yielding to the event loop; default 65536. */
+  framesPerSlice?: number;
+}
+
+/** Same bytes as `encodeWav`, written a slice of frames at a time, yielding to the event loop in between. */
+export async function encodeWavAsync(audio: AudioData, options: EncodeWavOptions = {}, slices: EncodeSliceOptions = {}): Promise<Buffer> {
+  const wav = startWav(audio, options);
+  const step = Math.max(1, Math.floor(slices.framesPerSlice ?? 65536));
+  for (let first = 0; first < wav.frames; first += step) {
+    if (slices.signal?.aborted) throw new VocalSplitError('ABORTED', 'WAV encoding was aborted');
+    writeFrames(wav, audio.channels, first, Math.min(wav.frames, first + step));
+    if (first + step < wav.frames) await yieldToEventLoop();
+  }
+  return wav.buf;
+}
+
+/** A WAV buffer with its header written and room for the samples. */
+interface WavBuffer {
+  buf: Buffer;
+  dv: DataView;
+  /** Byte offset of the first sample. */
+  dataStart: number;
+  bitDepth: WavBitDepth;
+  frames: number;
+}
+
+function startWav(audio: AudioData, options: EncodeWavOptions): WavBuffer {
   const bitDepth = options.bitDepth ?? 16;
   if (bitDepth !== 16 && bitDepth !== 24 && bitDepth !== 32) {
     throw new InvalidArgumentError('BAD_BIT_DEPTH', `bitDepth must be 16, 24 or 32 (float), got ${String(bitDepth)}`);
@@ -69,13 +105,21 @@ export function encodeWav(audio: AudioData, options: EncodeWavOptions = {}): Buf
     id('fact'); u32(4); u32(frames);
   }
   id('data'); u32(dataSize);
+  return { buf, dv, dataStart: p, bitDepth, frames };
+}
 
-  if (float) {
-    for (let i = 0; i < frames; i++) for (let c = 0; c < nCh; c++, p += 4) dv.setFloat32(p, channels[c][i], true);
+/** Writes frames [from, to) of every channel, interleaved, at their place in the data chunk. */
+function writeFrames(wav: WavBuffer, channels: Float32Array[], from: number, to: number): void {
+  const { dv, bitDepth } = wav;
+  const nCh = channels.length;
+  const bytesPerSample = bitDepth / 8;
+  let p = wav.dataStart + from * nCh * bytesPerSample;
+  if (bitDepth === 32) {
+    for (let i = from; i < to; i++) for (let c = 0; c < nCh; c++, p += 4) dv.setFloat32(p, channels[c][i], true);
   } else if (bitDepth === 16) {
-    for (let i = 0; i < frames; i++) for (let c = 0; c < nCh; c++, p += 2) dv.setInt16(p, quantize(channels[c][i], 32768), true);
+    for (let i = from; i < to; i++) for (let c = 0; c < nCh; c++, p += 2) dv.setInt16(p, quantize(channels[c][i], 32768), true);
   } else {
-    for (let i = 0; i < frames; i++) {
+    for (let i = from; i < to; i++) {
       for (let c = 0; c < nCh; c++, p += 3) {
         const v = quantize(channels[c][i], 8388608);
         dv.setUint16(p, v & 0xffff, true);
@@ -83,7 +127,6 @@ export function encodeWav(audio: AudioData, options: EncodeWavOptions = {}): Buf
       }
     }
   }
-  return buf; // a pad byte, if any, is already 0
 }
 
 /** round(x * full), ties to even, clipped to [-full, full - 1]. */

@@ -5,8 +5,8 @@ export {
   DEFAULT_MAX_BYTES, DEFAULT_MAX_SECONDS,
 } from './decode';
 export type { AudioDecodeErrorCode, AudioFormat, DecodeOptions, DecodedAudio } from './decode';
-export { encodeWav } from './encode';
-export type { EncodeWavOptions, WavBitDepth } from './encode';
+export { encodeWav, encodeWavAsync } from './encode';
+export type { EncodeSliceOptions, EncodeWavOptions, WavBitDepth } from './encode';
 export { resample, MAX_RESAMPLE_RATE } from './resample';
 export type { ResampleOptions, ResampleQuality } from './resample';
 export { findAudioProblem, MAX_SAMPLE_RATE } from './validate';

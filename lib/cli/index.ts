@@ -2,9 +2,10 @@
 import type { CliCommand } from './command';
 import { infoCommand } from './info';
 import { separateCommand } from './separate';
+import { evalCommand } from './eval';
 
 export const commands: ReadonlyMap<string, CliCommand> = new Map(
-  [infoCommand, separateCommand].map((c) => [c.name, c]),
+  [infoCommand, separateCommand, evalCommand].map((c) => [c.name, c]),
 );
 
 export { UsageError } from './command';

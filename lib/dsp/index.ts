@@ -5,3 +5,6 @@ export { stft, stftChannel } from './stft';
 export { istft, istftChannel } from './istft';
 export { istftAddFrames, stftFrames } from './frames';
 export { magnitude } from './magnitude';
+export { stftAsync, istftAsync } from './async';
+export type { SliceOptions } from './async';
+export { checkSpectrogram } from './check';

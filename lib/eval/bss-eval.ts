@@ -11,7 +11,7 @@
  *    every estimate of a clip (the model's, the mixture's, the ideal mask's);
  *  - the projection on all references depends on the estimate only, not on which reference it is
  *    matched with, so it is computed once per estimate rather than once per (estimate, reference);
- *  - two real inverse FFTs are packed into one complex one.
+ *  - two real inverse FFTs (cross-correlations) are packed into one complex one.
  * None of these change the result beyond rounding (checked against mir_eval: test/eval_bss_spec.ts).
  * The singular-matrix fallback is mir_eval's: see ./linalg.ts.
  */
@@ -81,6 +81,10 @@ export class BssEval {
   private readonly bufC: number[];
 
   constructor(references: readonly Signal[]) {
+    if (!Array.isArray(references) || references.some((r) => r?.length !== references[0].length)) {
+      throw new InvalidArgumentError('BSS_SHAPE', `reference sources must be an array of equally long signals, got lengths ${Array.isArray(references) ? references.map((r) => r?.length).join('/') : typeof references}`);
+    }
+    if (references.length > MAX_SOURCES) throw new InvalidArgumentError('BSS_SHAPE', `at most ${MAX_SOURCES} sources (mir_eval's MAX_SOURCES), got ${references.length}`);
     checkSignals(references, 'reference');
     if (references.length === 0 || references[0].length === 0) {
       throw new InvalidArgumentError('BSS_EMPTY', 'bss_eval needs at least one reference source with at least one sample');
@@ -184,7 +188,7 @@ export class BssEval {
     }
     const c = this.solveAll.solve(d);
     const filters = Array.from({ length: nsrc }, (_, i) => c.subarray(i * F, (i + 1) * F));
-    const [projAll] = this.filterReferences(filters.map((f, i) => ({ filter: f, ref: i })), null);
+    const projAll = this.filterReferences(filters.map((f, i) => ({ filter: f, ref: i })));
     return { samples, d, projAll };
   }
 
@@ -194,7 +198,7 @@ export class BssEval {
     const nsampl = this.length;
     const len = nsampl + F - 1;
     const cj = this.solveSingle[j].solve(p.d.subarray(j * F, (j + 1) * F));
-    const [projJ] = this.filterReferences([{ filter: cj, ref: j }], null);
+    const projJ = this.filterReferences([{ filter: cj, ref: j }]);
     const ref = this.refs[j];
     const est = p.samples;
     const all = p.projAll;
@@ -218,36 +222,25 @@ export class BssEval {
     return { sdr: safeDb(filt2, distortion2), sir: safeDb(filt2, interf2), sar: safeDb(targetInterf2, artif2) };
   }
 
-  /**
-   * Σ over the terms of (filter * ref) cut to nsampl + F − 1 samples, for up to two sums at once
-   * (the second packed as the imaginary part of one inverse FFT).
-   */
-  private filterReferences(sumA: Array<{ filter: Float64Array; ref: number }>, sumB: Array<{ filter: Float64Array; ref: number }> | null): [Float64Array, Float64Array | null] {
+  /** Σ_i filter_i * ref_i (full linear convolutions, nsampl + F − 1 samples), by FFT. */
+  private filterReferences(terms: Array<{ filter: Float64Array; ref: number }>): Float64Array {
     const N = this.nfft;
     const acc = this.bufC;
     acc.fill(0);
-    const addSum = (terms: Array<{ filter: Float64Array; ref: number }>, imaginary: boolean): void => {
-      for (const { filter, ref } of terms) {
-        const fs = this.forward(filter);
-        const rs = this.refSpectra[ref];
-        for (let k = 0; k < 2 * N; k += 2) {
-          const re = fs[k] * rs[k] - fs[k + 1] * rs[k + 1];
-          const im = fs[k] * rs[k + 1] + fs[k + 1] * rs[k];
-          // Adding i·(re + i·im) packs the second real result into the imaginary part.
-          if (imaginary) { acc[k] -= im; acc[k + 1] += re; } else { acc[k] += re; acc[k + 1] += im; }
-        }
+    for (const { filter, ref } of terms) {
+      const fs = this.forward(filter, this.bufB);
+      const rs = this.refSpectra[ref];
+      for (let k = 0; k < 2 * N; k += 2) {
+        acc[k] += fs[k] * rs[k] - fs[k + 1] * rs[k + 1];
+        acc[k + 1] += fs[k] * rs[k + 1] + fs[k + 1] * rs[k];
       }
-    };
-    addSum(sumA, false);
-    if (sumB) addSum(sumB, true);
+    }
     const out = this.bufA;
     this.fft.inverseTransform(out, acc);
-    const len = this.length + FILTER_LENGTH - 1;
-    const a = new Float64Array(len);
-    const b = sumB ? new Float64Array(len) : null;
-    for (let n = 0; n < len; n++) a[n] = out[2 * n];
-    if (b) for (let n = 0; n < len; n++) b[n] = out[2 * n + 1];
-    return [a, b];
+    // nfft ≥ nsampl + F − 1, so the circular convolution is the linear one.
+    const proj = new Float64Array(this.length + FILTER_LENGTH - 1);
+    for (let n = 0; n < proj.length; n++) proj[n] = out[2 * n];
+    return proj;
   }
 
   /** real(ifft(X1·conj Y1)) and, packed in the same inverse FFT, real(ifft(X2·conj Y2)). */
@@ -299,14 +292,13 @@ export class BssEval {
     for (let k = 1; k < F; k++) d[i * F + k] = xcorr[N - k];
   }
 
-  /** Full complex spectrum (interleaved) of x zero-padded to nfft. */
-  private forward(x: Float64Array): number[] {
+  /** Full complex spectrum (interleaved) of x zero-padded to nfft, into `out` or a new array. */
+  private forward(x: Float64Array, out: number[] = this.fft.createComplexArray() as number[]): number[] {
     const N = this.nfft;
     const input = this.bufA;
     // realTransform reads the first N entries as real samples.
     for (let n = 0; n < x.length; n++) input[n] = x[n];
     input.fill(0, x.length, N);
-    const out = this.fft.createComplexArray() as number[];
     this.fft.realTransform(out, input);
     this.fft.completeSpectrum(out);
     return out;

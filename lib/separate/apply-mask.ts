@@ -1,5 +1,6 @@
 import type { Spectrogram } from '../dsp/types';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError, VocalSplitError } from '../errors';
+import { yieldToEventLoop } from '../jobs/throttle';
 import type { Mask, StemName } from './types';
 
 /**
@@ -8,22 +9,64 @@ import type { Mask, StemName } from './types';
  */
 export function applyMask(spec: Spectrogram, mask: Mask, stem: StemName): Spectrogram {
   checkSameGrid(spec, mask);
-  const re: Float32Array[] = [];
-  const im: Float32Array[] = [];
-  spec.re.forEach((mixRe, c) => {
-    const mixIm = spec.im[c];
-    const m = mask.vocals[c];
-    const outRe = new Float32Array(mixRe.length);
-    const outIm = new Float32Array(mixIm.length);
-    for (let i = 0; i < mixRe.length; i++) {
-      const g = stem === 'vocals' ? m[i] : 1 - m[i];
+  const out = allocate(spec);
+  spec.re.forEach((_, c) => maskRange(spec, mask, stem, c, 0, spec.re[c].length, out));
+  return { ...spec, re: out.re, im: out.im };
+}
+
+export interface ApplyMaskSliceOptions {
+  /** Checked between slices: throws a VocalSplitError with code ABORTED. */
+  signal?: AbortSignal;
+  /** Called with the fraction done (0..1) after each slice. */
+  onProgress?: (fraction: number) => void;
+  /** Frames per slice; default 256. */
+  framesPerSlice?: number;
+}
+
+/** Same result as `applyMask`, a slice of frames at a time, yielding to the event loop in between. */
+export async function applyMaskAsync(spec: Spectrogram, mask: Mask, stem: StemName, options: ApplyMaskSliceOptions = {}): Promise<Spectrogram> {
+  checkSameGrid(spec, mask);
+  const out = allocate(spec);
+  const step = Math.max(1, Math.floor(options.framesPerSlice ?? 256)) * spec.bins;
+  const total = spec.re.reduce((sum, ch) => sum + ch.length, 0);
+  let done = 0;
+  for (let c = 0; c < spec.re.length; c++) {
+    const n = spec.re[c].length;
+    for (let from = 0; from < n; from += step) {
+      if (options.signal?.aborted) throw new VocalSplitError('ABORTED', 'applying the mask was aborted');
+      const to = Math.min(n, from + step);
+      maskRange(spec, mask, stem, c, from, to, out);
+      done += to - from;
+      options.onProgress?.(done / total);
+      await yieldToEventLoop();
+    }
+  }
+  return { ...spec, re: out.re, im: out.im };
+}
+
+function allocate(spec: Spectrogram): { re: Float32Array[]; im: Float32Array[] } {
+  return { re: spec.re.map((ch) => new Float32Array(ch.length)), im: spec.im.map((ch) => new Float32Array(ch.length)) };
+}
+
+/** out[c][i] = mixture[c][i] × gain for i in [from, to): gain m (vocals) or 1 − m (accompaniment). */
+function maskRange(spec: Spectrogram, mask: Mask, stem: StemName, c: number, from: number, to: number, out: { re: Float32Array[]; im: Float32Array[] }): void {
+  const mixRe = spec.re[c];
+  const mixIm = spec.im[c];
+  const m = mask.vocals[c];
+  const outRe = out.re[c];
+  const outIm = out.im[c];
+  if (stem === 'vocals') {
+    for (let i = from; i < to; i++) {
+      outRe[i] = mixRe[i] * m[i];
+      outIm[i] = mixIm[i] * m[i];
+    }
+  } else {
+    for (let i = from; i < to; i++) {
+      const g = 1 - m[i];
       outRe[i] = mixRe[i] * g;
       outIm[i] = mixIm[i] * g;
     }
-    re.push(outRe);
-    im.push(outIm);
-  });
-  return { ...spec, re, im };
+  }
 }
 
 function checkSameGrid(spec: Spectrogram, mask: Mask): void {

@@ -7,6 +7,7 @@
  * mask (the U-Net mask node). Both paths run this same code, so they give the same numbers.
  */
 import { InvalidArgumentError, VocalSplitError } from '../errors';
+import { yieldToEventLoop } from '../jobs/throttle';
 import type { MaskBackend } from '../model/backends/types';
 import { extendMaskFrame } from './mask-extension';
 import { planPatches, patchWeights } from './patches';
@@ -56,27 +57,35 @@ export async function runMaskEngine(source: FrameSource, backend: MaskBackend, o
     for (let channel = 0; channel < source.channels; channel++) jobs.push({ channel, patch });
   }
 
-  const input = new Float32Array(Math.min(batchSize, jobs.length) * F * T);
+  const batches: Array<Array<{ channel: number; patch: number }>> = [];
+  for (let first = 0; first < jobs.length; first += batchSize) batches.push(jobs.slice(first, first + batchSize));
+  const perBatch = Math.min(batchSize, jobs.length);
+  // Two sets of buffers: while the backend works on one batch (in a worker thread for onnx), the
+  // next batch's frames are computed into the other set.
+  const sets = [0, 1].map(() => ({
+    input: new Float32Array(perBatch * F * T),
+    frames: Array.from({ length: perBatch }, () => ({ re: new Float32Array(T * bins), im: new Float32Array(T * bins) })),
+  }));
   const modelFrame = new Float32Array(F);
   const finalMask = new Float32Array(T * bins);
-  // Complex frames of the patches in flight, reused batch after batch.
-  const buffers = Array.from({ length: Math.min(batchSize, jobs.length) }, () => ({ re: new Float32Array(T * bins), im: new Float32Array(T * bins) }));
-  for (let first = 0; first < jobs.length; first += batchSize) {
-    if (options.signal?.aborted) throw new SeparationAbortedError();
-    const batch = jobs.slice(first, first + batchSize);
-    batch.forEach(({ channel, patch }, b) => {
+
+  const prepare = (k: number): Promise<Float32Array> => {
+    const set = sets[k % 2];
+    batches[k].forEach(({ channel, patch }, b) => {
       const start = plan.starts[patch];
       const count = Math.min(T, totalFrames - start);
-      const { re, im } = buffers[b];
+      const { re, im } = set.frames[b];
       source.read(channel, start, count, re, im);
       // The song's last patch is shorter: the model sees silence after the end, not a stale patch.
       re.fill(0, count * bins);
       im.fill(0, count * bins);
-      fillModelInput(re, im, bins, F, T, input.subarray(b * F * T, (b + 1) * F * T));
+      fillModelInput(re, im, bins, F, T, set.input.subarray(b * F * T, (b + 1) * F * T));
     });
-    const masks = await backend.predictMask(input.subarray(0, batch.length * F * T), batch.length);
-    if (options.signal?.aborted) throw new SeparationAbortedError();
-    batch.forEach(({ channel, patch }, b) => {
+    return backend.predictMask(set.input.subarray(0, batches[k].length * F * T), batches[k].length);
+  };
+
+  const finish = (k: number, masks: Float32Array): void => {
+    batches[k].forEach(({ channel, patch }, b) => {
       const carry = carried[channel];
       const mask = masks.subarray(b * F * T, (b + 1) * F * T);
       const start = plan.starts[patch];
@@ -102,9 +111,33 @@ export async function runMaskEngine(source: FrameSource, backend: MaskBackend, o
           for (let f = 0; f < F; f++) carry.mask[j * F + f] = w * mask[f * T + t];
         }
       }
-      onFinal(channel, start, finalEnd, finalMask, buffers[b].re, buffers[b].im);
+      const { re, im } = sets[k % 2].frames[b];
+      onFinal(channel, start, finalEnd, finalMask, re, im);
     });
-    options.onProgress?.(Math.min(1, (first + batch.length) / jobs.length));
+  };
+
+  if (options.signal?.aborted) throw new SeparationAbortedError();
+  let pending: Promise<Float32Array> | undefined = prepare(0);
+  for (let k = 0; k < batches.length; k++) {
+    const current: Promise<Float32Array> = pending ?? prepare(k);
+    pending = undefined;
+    let masks: Float32Array;
+    try {
+      // Queue the next batch before waiting, so the backend always has work while this thread
+      // turns finished masks back into audio.
+      if (k + 1 < batches.length) pending = prepare(k + 1);
+      masks = await current;
+      if (options.signal?.aborted) throw new SeparationAbortedError();
+    } catch (err) {
+      // Whatever is still in flight must not end as an unhandled rejection.
+      current.catch(() => undefined);
+      pending?.catch(() => undefined);
+      throw err;
+    }
+    finish(k, masks);
+    options.onProgress?.(Math.min(1, (k + 1) / batches.length));
+    // Let timers and I/O run between batches (Node-RED keeps serving while a song is separated).
+    await yieldToEventLoop();
   }
 }
 

@@ -21,7 +21,9 @@ export { SeparationAbortedError } from './mask-engine';
 /** The framing the U-Net was trained on (DESIGN.md, *Signal conventions*). */
 export const MODEL_SAMPLE_RATE = 44100;
 export const MODEL_STFT: StftParams = { fftSize: 4096, hop: 1024 };
-const INTERNAL_RESAMPLING = { quality: 'medium' } as const;
+/** How `separate` resamples to and from the model's rate (the nodes' chain uses the same, so it matches). */
+export const MODEL_RESAMPLING = { quality: 'medium' } as const;
+const INTERNAL_RESAMPLING = MODEL_RESAMPLING;
 
 /** Vocals and accompaniment of `audio`, at its own rate, length and channel count. */
 export async function separate(audio: AudioData, backend: MaskBackend, options: SeparateOptions = {}): Promise<Stems> {

@@ -46,3 +46,125 @@ export function recordStatuses(node: object): Array<{ fill?: string; text?: stri
 }
 
 export { helper };
+
+// ---------------------------------------------------------------------------------------------
+// Added for the node specs: real message catalogs, completion records, editor definitions, models.
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as vm from 'node:vm';
+import { hooks, i18n } from '@node-red/util';
+import type { NodeAPI } from 'node-red';
+import { createRandomModel } from '../../lib/model/weights-io';
+import { REPO_ROOT } from './paths';
+
+type SingleInitializer = (red: NodeAPI) => void | Promise<void>;
+
+interface PackageJson { name: string; 'node-red': { nodes: Record<string, string> } }
+export const PACKAGE: PackageJson = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as PackageJson;
+
+/** The compiled runtime file of a node type, as package.json maps it. */
+export function nodeFile(type: string): string {
+  const file = PACKAGE['node-red'].nodes[type];
+  if (!file) throw new Error(`package.json has no node '${type}'`);
+  return path.join(REPO_ROOT, file);
+}
+
+/**
+ * The node's initializer with RED._ looking keys up in the node's real en-US message catalog, the
+ * way Node-RED's registry namespaces it (node-red-node-test-helper's RED._ returns the key).
+ */
+export function localized(init: SingleInitializer, type: string): SingleInitializer {
+  const file = nodeFile(type);
+  const namespace = `${PACKAGE.name}/${type}`;
+  return async (red: NodeAPI) => {
+    (i18n as unknown as { init(settings: { lang: string }): void }).init({ lang: 'en-US' });
+    await i18n.registerMessageCatalog(namespace, path.join(path.dirname(file), 'locales'), path.basename(file).replace(/\.js$/, '.json'));
+    const local = Object.create(red) as typeof red;
+    Object.defineProperty(local, '_', {
+      value: (key: string, subs?: Record<string, string | number>) => i18n._(key.includes(':') ? key : `${namespace}:${key}`, subs),
+    });
+    return init(local);
+  };
+}
+
+export interface Completion { nodeId: string; msg: Record<string, unknown>; error?: unknown }
+
+/** Records every done() of every node (Node-RED's onComplete hook); call stop() after the test. */
+export function recordCompletions(): { completions: Completion[]; stop(): void } {
+  const completions: Completion[] = [];
+  const label = `onComplete.vocalSplitTest${Math.random().toString(36).slice(2)}`;
+  hooks.add(label, (event: { msg: Record<string, unknown>; error?: unknown; node: { id: string } }) => {
+    completions.push({ nodeId: event.node.id, msg: event.msg, error: event.error });
+  });
+  return { completions, stop: () => hooks.remove(label) };
+}
+
+/** What an editor .html registers: RED.nodes.registerType(type, definition), run in a sandbox without jQuery. */
+export interface EditorDefinition {
+  category: string;
+  defaults: Record<string, { value: unknown; required?: boolean; validate?: (this: Record<string, unknown>, v: unknown) => boolean }>;
+  inputs: number;
+  outputs: number;
+  [key: string]: unknown;
+}
+
+export function editorDefinitions(htmlFile: string, globals: Record<string, unknown> = {}): Map<string, EditorDefinition> {
+  const html = fs.readFileSync(htmlFile, 'utf8');
+  const defs = new Map<string, EditorDefinition>();
+  const RED = { nodes: { registerType: (type: string, def: EditorDefinition) => { defs.set(type, def); } } };
+  for (const m of html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)) {
+    vm.runInNewContext(m[1], { ...globals, RED });
+  }
+  return defs;
+}
+
+/** Whether the editor would accept `value` for `field` of a node with `settings` (validate, or required). */
+export function editorAccepts(def: EditorDefinition, field: string, value: unknown, settings: Record<string, unknown> = {}): boolean {
+  const spec = def.defaults[field];
+  if (!spec) throw new Error(`no field ${field}`);
+  const node: Record<string, unknown> = {};
+  for (const [k, d] of Object.entries(def.defaults)) node[k] = d.value;
+  Object.assign(node, settings, { [field]: value });
+  if (spec.required && (value === undefined || value === '')) return false;
+  return spec.validate ? spec.validate.call(node, value) === true : true;
+}
+
+/** A small random U-Net (F 64, T 64, depth 3) saved once per test process in a temp folder. */
+let testModel: Promise<string> | undefined;
+export function smallTestModel(): Promise<string> {
+  testModel ??= (async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vocal-split-node-model-'));
+    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    await createRandomModel(dir, { bins: 64, frames: 64, baseFilters: 4, depth: 3, channelsIn: 1 }, { seed: 5 });
+    return dir;
+  })();
+  return testModel;
+}
+
+/** Resolves with the next message a node receives. */
+export function nextMessage<T>(node: import('node:events').EventEmitter): Promise<T> {
+  return new Promise((resolve) => node.once('input', (msg: T) => resolve(msg)));
+}
+
+/** Resolves with the next `count` messages a node receives. */
+export function nextMessages<T>(node: import('node:events').EventEmitter, count: number): Promise<T[]> {
+  return new Promise((resolve) => {
+    const got: T[] = [];
+    const on = (msg: T): void => {
+      got.push(msg);
+      if (got.length === count) {
+        node.removeListener('input', on);
+        resolve(got);
+      }
+    };
+    node.on('input', on);
+  });
+}
+
+/** Records what a node logs with node.log() (the helper emits 'call:log' for each call). */
+export function recordLogs(node: object): string[] {
+  const logs: string[] = [];
+  (node as import('node:events').EventEmitter).on('call:log', (call: { args: unknown[] }) => { logs.push(String(call.args[0])); });
+  return logs;
+}

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../../errors';
 import { BackendUnavailableError, ModelError } from '../errors';
 import { ModelWeights, readModel } from '../weights-io';
-import { OnnxEngine, loadOrt } from './onnx';
+import { OnnxEngine, ensureOnnxAvailable } from './onnx';
 import { TfjsEngine, initWasm, loadTfjsNode } from './tfjs';
 import {
   AUTO_ORDER, BACKEND_NAMES, BackendName, BackendOptions, BackendProbe, MaskBackend, MaskEngine,
@@ -17,7 +17,7 @@ import {
 
 export * from './types';
 
-interface CacheEntry { engine: Promise<MaskEngine>; refs: number }
+interface CacheEntry { engine: Promise<MaskEngine>; refs: number; started?: MaskEngine }
 const cache = new Map<string, CacheEntry>();
 const objectIds = new WeakMap<object, number>();
 let nextObjectId = 1;
@@ -25,7 +25,7 @@ let nextObjectId = 1;
 /** Checks that an engine can start here, without loading any model. */
 async function ensureAvailable(name: BackendName, threads?: number): Promise<void> {
   switch (name) {
-    case 'onnx': loadOrt(); return;
+    case 'onnx': ensureOnnxAvailable(); return;
     case 'tfjs-node': loadTfjsNode(threads); return;
     case 'wasm': await initWasm(); return;
     case 'cpu':
@@ -59,7 +59,7 @@ class Handle implements MaskBackend {
   readonly description: string;
   readonly config: MaskEngine['config'];
 
-  constructor(private readonly key: string, private readonly engine: MaskEngine) {
+  constructor(private readonly key: string, private readonly entry: CacheEntry, private readonly engine: MaskEngine) {
     this.name = engine.name;
     this.description = engine.description;
     this.config = engine.config;
@@ -87,16 +87,14 @@ class Handle implements MaskBackend {
     if (this.disposed) return;
     this.disposed = true;
     await Promise.allSettled([...this.pending]);
-    await release(this.key);
+    await release(this.key, this.entry);
   }
 }
 
-async function release(key: string): Promise<void> {
-  const entry = cache.get(key);
-  if (!entry) return;
+async function release(key: string, entry: CacheEntry): Promise<void> {
   entry.refs--;
   if (entry.refs > 0) return;
-  cache.delete(key);
+  if (cache.get(key) === entry) cache.delete(key);
   const engine = await entry.engine.catch(() => undefined);
   await engine?.dispose();
 }
@@ -159,20 +157,26 @@ export async function createBackend(source: Source, options: BackendOptions = {}
     const threadKey = name === 'onnx' ? `${options.threads ?? 'default'}:${(options.executionProviders ?? ['cpu']).join(',')}` : '';
     const key = `${baseKey}|${name}|${threadKey}`;
     let entry = cache.get(key);
+    if (entry?.started?.failure) {
+      // Its engine can no longer run (the onnx worker crashed): start a fresh one. The handles
+      // still on the old entry get the failure on each call and free it when disposed.
+      cache.delete(key);
+      entry = undefined;
+    }
     if (!entry) {
       // Load the model first: its errors must surface as they are, not as "engine unavailable".
       const m = await getModel();
       entry = cache.get(key); // another caller may have started it meanwhile
       if (!entry) {
         const created: CacheEntry = { engine: startEngine(name, m, options), refs: 0 };
-        created.engine.catch(() => { if (cache.get(key) === created) cache.delete(key); });
+        created.engine.then((e) => { created.started = e; }, () => { if (cache.get(key) === created) cache.delete(key); });
         cache.set(key, created);
         entry = created;
       }
     }
     entry.refs++;
     try {
-      return new Handle(key, await entry.engine);
+      return new Handle(key, entry, await entry.engine);
     } catch (err) {
       entry.refs--;
       if (err instanceof ModelError || choice !== 'auto') throw err;

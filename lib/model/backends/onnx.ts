@@ -1,109 +1,186 @@
 /**
- * onnxruntime-node engine. The package is an optional dependency: it is required lazily, and only
- * the few API members used here are typed locally, so this compiles and runs without it.
+ * onnxruntime-node engine. onnxruntime-node runs a session on the calling thread (its async run()
+ * only defers the work to setImmediate), so the session lives in a worker_threads Worker
+ * (onnx-worker.ts): the main thread builds the ONNX bytes, hands them over, and exchanges
+ * patches and masks with the worker by transferring their buffers. The event loop stays free while
+ * a patch is computed, and the caller's DSP overlaps with inference.
+ *
+ * onnxruntime-node is an optional dependency, required lazily (see onnx-ort.ts).
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { InvalidArgumentError } from '../../errors';
 import { BackendUnavailableError } from '../errors';
 import { buildUNetOnnx, ONNX_INPUT, ONNX_OUTPUT } from '../onnx/graph';
 import type { ModelWeights } from '../weights-io';
+import { FromWorker, OrtSessionOptions, ToWorker, loadOrt } from './onnx-ort';
 import type { MaskEngine } from './types';
 
-interface OrtTensor { readonly data: unknown; readonly dims: readonly number[]; readonly type: string }
-interface OrtSessionOptions {
-  intraOpNumThreads?: number;
-  interOpNumThreads?: number;
-  executionMode?: 'sequential' | 'parallel';
-  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
-  executionProviders?: readonly string[];
-}
-interface OrtSession {
-  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
-  release(): Promise<void>;
-}
-interface OrtModule {
-  InferenceSession: { create(model: Uint8Array, options?: OrtSessionOptions): Promise<OrtSession> };
-  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensor;
-  env: { versions?: { node?: string; common?: string } };
-}
+export { loadOrt } from './onnx-ort';
 
-let ortModule: OrtModule | undefined;
-let ortError: string | undefined;
+/** The compiled worker script, next to this file (dist/lib/model/backends/onnx-worker.js). */
+export const ONNX_WORKER_SCRIPT = path.join(__dirname, 'onnx-worker.js');
 
-/** The onnxruntime-node module, or a BackendUnavailableError saying why not. */
-export function loadOrt(): OrtModule {
-  if (ortModule) return ortModule;
-  if (ortError === undefined) {
-    try {
-      ortModule = require('onnxruntime-node') as OrtModule;
-      return ortModule;
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      ortError = e.code === 'MODULE_NOT_FOUND' && /onnxruntime-node/.test(e.message)
-        ? 'onnxruntime-node is not installed (npm install onnxruntime-node)'
-        : `onnxruntime-node failed to load: ${e.message}`;
-    }
+/** Throws BackendUnavailableError unless the onnx engine can start here (package and worker script). */
+export function ensureOnnxAvailable(): void {
+  loadOrt();
+  if (!fs.existsSync(ONNX_WORKER_SCRIPT)) {
+    throw new BackendUnavailableError('BACKEND_UNAVAILABLE', `the onnx worker script is missing: ${ONNX_WORKER_SCRIPT} (run the build)`);
   }
-  throw new BackendUnavailableError('BACKEND_UNAVAILABLE', ortError);
+}
+
+/** Releasing the session waits for the run in progress; after this long, the worker is terminated anyway. */
+const RELEASE_TIMEOUT_MS = 10_000;
+
+/** A request without its id (call() numbers it); distributes over the union. */
+type RequestBody = ToWorker extends infer R ? (R extends ToWorker ? Omit<R, 'id'> : never) : never;
+type Reply<T extends FromWorker['type']> = Extract<FromWorker, { type: T }>;
+
+interface Pending {
+  resolve(reply: FromWorker): void;
+  reject(err: Error): void;
 }
 
 export class OnnxEngine implements MaskEngine {
   readonly name = 'onnx' as const;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private version = '?';
+  /** Set once the engine cannot run any more: disposed, or its worker crashed. */
+  private broken: Error | undefined;
+  private closing: Promise<void> | undefined;
+
   private constructor(
-    private readonly ort: OrtModule,
-    private session: OrtSession | undefined,
+    private readonly worker: Worker,
     readonly config: ModelWeights['config'],
-    readonly description: string,
-    private readonly cpuOnly: boolean,
-  ) {}
+    private readonly providers: readonly string[],
+    private readonly threads: number | undefined,
+  ) {
+    worker.unref(); // referenced only while requests are in flight (see call())
+    worker.on('message', (msg: FromWorker) => this.onReply(msg));
+    worker.on('messageerror', (err: Error) => this.fail(new Error(`onnx worker sent an unreadable message: ${err.message}`)));
+    worker.on('error', (err: Error) => this.fail(new Error(`onnx worker crashed: ${err.message}`)));
+    worker.on('exit', (code: number) => this.fail(new Error(`onnx worker exited unexpectedly (exit code ${code})`)));
+  }
+
+  get description(): string {
+    const t = this.threads;
+    return `onnxruntime-node ${this.version} (${this.providers.join(', ')}, ${t ?? 'default'} thread${t === 1 ? '' : 's'}, worker thread)`;
+  }
+
+  /** Why the engine cannot run any more although it was not disposed (its worker crashed), else undefined. */
+  get failure(): Error | undefined {
+    return this.closing ? undefined : this.broken;
+  }
 
   static async create(model: ModelWeights, threads?: number, executionProviders?: string[]): Promise<OnnxEngine> {
-    const ort = loadOrt();
+    ensureOnnxAvailable();
     const bytes = buildUNetOnnx(model.config, model.weights);
-    const providers = executionProviders && executionProviders.length ? executionProviders : ['cpu'];
-    const session = await ort.InferenceSession.create(bytes, {
+    const providers = executionProviders && executionProviders.length ? [...executionProviders] : ['cpu'];
+    const options: OrtSessionOptions = {
       // The U-Net is a chain: parallelism comes from within each op, not between ops.
       executionMode: 'sequential',
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
       executionProviders: providers,
       ...(threads !== undefined ? { intraOpNumThreads: threads } : {}),
-    });
-    const version = ort.env.versions?.node ?? ort.env.versions?.common ?? '?';
-    const desc = `onnxruntime-node ${version} (${providers.join(', ')}, ${threads ?? 'default'} thread${threads === 1 ? '' : 's'})`;
-    return new OnnxEngine(ort, session, model.config, desc, providers.every((p) => p === 'cpu'));
+    };
+    const { bins, frames, channelsIn } = model.config;
+    const engine = new OnnxEngine(new Worker(ONNX_WORKER_SCRIPT), model.config, providers, threads);
+    try {
+      const ready = await engine.call<'ready'>({
+        type: 'init', model: bytes, options, inputName: ONNX_INPUT, outputName: ONNX_OUTPUT, dims: [bins, frames, channelsIn],
+      }, [bytes.buffer as ArrayBuffer]);
+      engine.version = ready.version;
+    } catch (err) {
+      await engine.dispose();
+      throw err;
+    }
+    return engine;
   }
 
-  async predictMask(input: Float32Array, batch: number): Promise<Float32Array> {
+  /**
+   * Masks for `batch` patches, computed in the worker; calls are answered in the order they are
+   * made. The whole batch goes in one session run (the main thread is not blocked by it). `input`
+   * is copied before its buffer is transferred, so the caller's array is untouched.
+   */
+  predictMask(input: Float32Array, batch: number): Promise<Float32Array> {
+    if (this.broken) return Promise.reject(new Error(this.broken.message));
     const { bins, frames, channelsIn } = this.config;
     const per = bins * frames * channelsIn;
-    // onnxruntime-node runs a session on the main thread (run() only defers it to setImmediate), so
-    // a big batch would block the event loop. On CPU a batch is no faster per patch than single
-    // patches, so run one patch at a time there; GPU providers get the whole batch.
-    const step = this.cpuOnly ? 1 : batch;
-    if (step === batch) return this.runChunk(input, batch);
-    const out = new Float32Array(batch * per);
-    for (let b = 0; b < batch; b += step) {
-      const n = Math.min(step, batch - b);
-      out.set(await this.runChunk(input.subarray(b * per, (b + n) * per), n), b * per);
+    if (!(input instanceof Float32Array)) {
+      return Promise.reject(new InvalidArgumentError('INVALID_INPUT', 'predictMask: input must be a Float32Array'));
     }
-    return out;
+    if (!Number.isInteger(batch) || batch < 1 || input.length !== batch * per) {
+      return Promise.reject(new InvalidArgumentError('INVALID_INPUT',
+        `predictMask: input has ${input.length} values, expected batch (${batch}) × ${bins} × ${frames} × ${channelsIn} = ${batch * per}`));
+    }
+    const copy = input.slice();
+    return this.call<'result'>({ type: 'run', input: copy, batch }, [copy.buffer]).then((r) => r.mask);
   }
 
-  private async runChunk(input: Float32Array, batch: number): Promise<Float32Array> {
-    if (!this.session) throw new Error('onnx engine is disposed');
-    const { bins, frames, channelsIn } = this.config;
-    const result = await this.session.run({
-      [ONNX_INPUT]: new this.ort.Tensor('float32', input, [batch, bins, frames, channelsIn]),
+  /**
+   * Releases the session and terminates the worker. Requests still pending are rejected at once
+   * ("disposed before the request completed"); later calls fail. Idempotent.
+   */
+  dispose(): Promise<void> {
+    this.closing ??= this.close();
+    return this.closing;
+  }
+
+  private async close(): Promise<void> {
+    const alive = !this.broken;
+    this.fail(new Error('onnx engine was disposed before the request completed'));
+    this.broken = new Error('onnx engine is disposed');
+    if (alive) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, RELEASE_TIMEOUT_MS); });
+      try {
+        // The session is released after the run in progress, if any; queued runs are skipped.
+        await Promise.race([this.call<'released'>({ type: 'release' }).then(() => undefined, () => undefined), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    await this.worker.terminate();
+  }
+
+  /** Sends a request; resolves with the worker's answer of the expected type, rejects on its error. */
+  private call<T extends FromWorker['type']>(body: RequestBody, transfer: ArrayBuffer[] = []): Promise<Reply<T>> {
+    const id = this.nextId++;
+    return new Promise<Reply<T>>((resolve, reject) => {
+      if (this.pending.size === 0) this.worker.ref();
+      this.pending.set(id, { resolve: (r) => resolve(r as Reply<T>), reject });
+      try {
+        this.worker.postMessage({ ...body, id } as ToWorker, transfer);
+      } catch (err) {
+        this.settle(id)?.reject(err instanceof Error ? err : new Error(String(err)));
+      }
     });
-    const data = result[ONNX_OUTPUT]?.data;
-    if (!(data instanceof Float32Array) || data.length !== input.length) {
-      throw new Error(`onnxruntime returned an unexpected '${ONNX_OUTPUT}' output`);
-    }
-    return data;
   }
 
-  async dispose(): Promise<void> {
-    const s = this.session;
-    this.session = undefined;
-    if (s) await s.release();
+  private settle(id: number): Pending | undefined {
+    const p = this.pending.get(id);
+    this.pending.delete(id);
+    if (this.pending.size === 0) this.worker.unref();
+    return p;
+  }
+
+  private onReply(msg: FromWorker): void {
+    const p = this.settle(msg.id);
+    if (!p) return; // rejected already (dispose)
+    if (msg.type !== 'error') p.resolve(msg);
+    else if (msg.unavailable) p.reject(new BackendUnavailableError('BACKEND_UNAVAILABLE', msg.message));
+    else p.reject(new Error(`onnxruntime: ${msg.message}`));
+  }
+
+  /** Rejects every pending request with `err`; the first failure makes the engine unusable. */
+  private fail(err: Error): void {
+    if (!this.broken) this.broken = new Error(`onnx engine is unusable: ${err.message}`);
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    this.worker.unref();
+    for (const p of pending) p.reject(err);
   }
 }

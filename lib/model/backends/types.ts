@@ -28,7 +28,8 @@ export interface BackendOptions {
   /** 'auto' (default): the fastest that works here, in AUTO_ORDER. A name forces that engine or fails. */
   backend?: BackendChoice;
   /**
-   * Intra-op threads. onnx: per session (default: onnxruntime's choice, one per physical core).
+   * Intra-op threads. onnx: per session, in the engine's worker thread (default: onnxruntime's
+   * choice, one per physical core).
    * tfjs-node: process-wide, only honoured if set before tfjs-node is first loaded. wasm/cpu: ignored
    * (tfjs-wasm runs single-threaded under Node).
    */
@@ -44,6 +45,11 @@ export interface MaskEngine {
   readonly config: UNetConfig;
   predictMask(input: Float32Array, batch: number): Promise<Float32Array>;
   dispose(): Promise<void>;
+  /**
+   * Set once the engine can no longer run for a reason other than dispose() (the onnx engine's
+   * worker crashed); createBackend then starts a fresh engine instead of handing out this one.
+   */
+  readonly failure?: Error;
 }
 
 export interface BackendProbe {

@@ -1,0 +1,41 @@
+/**
+ * vocal-split-istft: spectrogram in msg.payload → audio in msg.payload (lib/dsp), by default back at
+ * the rate the stft node resampled from (msg.originalSampleRate).
+ */
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import type { AudioData } from '../../lib/audio/types';
+import { resample } from '../../lib/audio/resample';
+import { istftAsync } from '../../lib/dsp/async';
+import { describePayload, isSpectrogram } from '../../lib/payloads';
+import { MODEL_RESAMPLING } from '../../lib/separate';
+import { serve, serveRejected } from '../shared/serve';
+import { isIntegerIn } from '../shared/settings';
+import { audioSummary } from '../shared/summary';
+
+interface IstftNodeDef extends NodeDef {
+  rate?: string;
+}
+
+export = function register(RED: NodeAPI): void {
+  function VocalSplitIstftNode(this: Node, config: IstftNodeDef): void {
+    RED.nodes.createNode(this, config);
+    const rate = config.rate || 'original';
+    if (rate !== 'original' && rate !== 'spectrogram') {
+      return serveRejected(this, RED._('vocal-split-istft.errors.rate', { value: String(config.rate) }));
+    }
+    serve(RED, this, {
+      async work(msg, { signal, progress }) {
+        const spec: unknown = msg.payload;
+        if (!isSpectrogram(spec)) throw new Error(RED._('vocal-split-istft.errors.payload', { got: describePayload(spec) }));
+        let audio = await istftAsync(spec, { signal, onProgress: progress });
+        const original = msg.originalSampleRate;
+        if (rate === 'original' && typeof original === 'number' && isIntegerIn(original, 1, 192000) && original !== audio.sampleRate) {
+          audio = await resample(audio, original, MODEL_RESAMPLING);
+        }
+        return [{ ...msg, payload: audio }];
+      },
+      summary: ([out]) => audioSummary(RED, out?.payload as AudioData),
+    });
+  }
+  RED.nodes.registerType('vocal-split-istft', VocalSplitIstftNode);
+};

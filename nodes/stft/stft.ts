@@ -1,0 +1,51 @@
+/**
+ * vocal-split-stft: audio in msg.payload → its complex spectrogram (lib/dsp), optionally after
+ * resampling to the 44.1 kHz the U-Net needs. msg.originalSampleRate keeps the input's rate, so the
+ * istft node can go back to it.
+ */
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { resample } from '../../lib/audio/resample';
+import { findAudioProblem } from '../../lib/audio/validate';
+import { stftAsync } from '../../lib/dsp/async';
+import type { Spectrogram } from '../../lib/dsp/types';
+import { describePayload, isAudioData } from '../../lib/payloads';
+import { MODEL_RESAMPLING, MODEL_SAMPLE_RATE } from '../../lib/separate';
+import { serve, serveRejected } from '../shared/serve';
+import { isIntegerIn, isPowerOfTwo, numberSetting } from '../shared/settings';
+import { spectrogramSummary } from '../shared/summary';
+
+interface StftNodeDef extends NodeDef {
+  fftSize?: string | number;
+  hop?: string | number;
+  resample?: boolean | string;
+}
+
+export = function register(RED: NodeAPI): void {
+  function VocalSplitStftNode(this: Node, config: StftNodeDef): void {
+    RED.nodes.createNode(this, config);
+    const fftSize = numberSetting(config.fftSize, 4096);
+    const hop = numberSetting(config.hop, 1024);
+    if (!(isPowerOfTwo(fftSize) && isIntegerIn(fftSize, 16, 65536))) {
+      serveRejected(this, RED._('vocal-split-stft.errors.fftSize', { value: String(config.fftSize) }));
+      return;
+    }
+    if (!(isIntegerIn(hop, 1, fftSize / 2) && fftSize % hop === 0)) {
+      serveRejected(this, RED._('vocal-split-stft.errors.hop', { value: String(config.hop), fftSize }));
+      return;
+    }
+    const toModelRate = config.resample === undefined || config.resample === true || config.resample === 'true';
+    serve(RED, this, {
+      async work(msg, { signal, progress }) {
+        const audio: unknown = msg.payload;
+        if (!isAudioData(audio)) throw new Error(RED._('vocal-split-stft.errors.payload', { got: describePayload(audio) }));
+        const problem = findAudioProblem(audio);
+        if (problem) throw new Error(problem.message);
+        const input = toModelRate && audio.sampleRate !== MODEL_SAMPLE_RATE ? await resample(audio, MODEL_SAMPLE_RATE, MODEL_RESAMPLING) : audio;
+        const spec = await stftAsync(input, { fftSize, hop }, { signal, onProgress: progress });
+        return [{ ...msg, payload: spec, originalSampleRate: audio.sampleRate }];
+      },
+      summary: ([out]) => spectrogramSummary(RED, out?.payload as Spectrogram),
+    });
+  }
+  RED.nodes.registerType('vocal-split-stft', VocalSplitStftNode);
+};

@@ -1,0 +1,74 @@
+/**
+ * vocal-split: the whole chain in one node. Audio bytes (Buffer), a file path or audio in msg.payload
+ * → vocals on output 1, accompaniment on output 2 (msg.stem names each), as WAV bytes or audio.
+ * The work is lib/separate's separate() on a lib/model backend shared by every node of the process.
+ */
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { decodeAudio, decodeAudioFile } from '../../lib/audio/decode';
+import { encodeAudio, toRate } from '../../lib/audio/output';
+import type { AudioData } from '../../lib/audio/types';
+import { findAudioProblem } from '../../lib/audio/validate';
+import { describePayload, isAudioData, isBytes } from '../../lib/payloads';
+import { separate, type StemName } from '../../lib/separate';
+import { NODE_SEPARATE_OPTIONS, openModel } from '../shared/model';
+import { serve, serveRejected } from '../shared/serve';
+import { backendSetting, bitDepthSetting, concurrencySetting, maxSecondsSetting, rateSetting } from '../shared/settings';
+
+interface VocalSplitNodeDef extends NodeDef {
+  model?: string;
+  backend?: string;
+  output?: string;
+  bitDepth?: string | number;
+  rate?: string | number;
+  concurrency?: string | number;
+  maxSeconds?: string | number;
+}
+
+const OUTPUTS = ['auto', 'wav', 'audio'] as const;
+const STEMS: StemName[] = ['vocals', 'accompaniment'];
+
+export = function register(RED: NodeAPI): void {
+  function VocalSplitNode(this: Node, config: VocalSplitNodeDef): void {
+    RED.nodes.createNode(this, config);
+    const backendChoice = backendSetting(config.backend);
+    const concurrency = concurrencySetting(config.concurrency);
+    const output = OUTPUTS.find((o) => o === (config.output || 'auto'));
+    const bitDepth = bitDepthSetting(config.bitDepth);
+    const rate = rateSetting(config.rate);
+    const maxSeconds = maxSecondsSetting(config.maxSeconds);
+    if (!backendChoice) return serveRejected(this, RED._('common.errors.backend', { value: String(config.backend) }));
+    if (!concurrency) return serveRejected(this, RED._('common.errors.concurrency', { value: String(config.concurrency) }));
+    if (!output) return serveRejected(this, RED._('vocal-split.errors.output', { value: String(config.output) }));
+    if (!bitDepth) return serveRejected(this, RED._('common.errors.bitDepth', { value: String(config.bitDepth) }));
+    if (Number.isNaN(rate)) return serveRejected(this, RED._('common.errors.rate', { value: String(config.rate) }));
+    if (!maxSeconds) return serveRejected(this, RED._('common.errors.maxSeconds', { value: String(config.maxSeconds) }));
+    const model = openModel(config.model ?? '', backendChoice);
+    let backendName = '';
+    serve(RED, this, {
+      concurrency,
+      ready: model.backend.then((b) => { backendName = b.name; }),
+      idleStatus: () => ({ fill: 'green', shape: 'ring', text: backendName }),
+      async work(msg, { signal, progress }) {
+        const payload: unknown = msg.payload;
+        let audio: AudioData;
+        if (isAudioData(payload)) {
+          const problem = findAudioProblem(payload);
+          if (problem) throw new Error(problem.message);
+          audio = payload;
+        }
+        else if (isBytes(payload)) audio = await decodeAudio(payload, { maxSeconds });
+        else if (typeof payload === 'string' && payload.length > 0) audio = await decodeAudioFile(payload, { maxSeconds });
+        else throw new Error(RED._('vocal-split.errors.payload', { got: describePayload(payload) }));
+        const stems = await separate(audio, await model.backend, { ...NODE_SEPARATE_OPTIONS, signal, onProgress: progress });
+        const asWav = output === 'wav' || (output === 'auto' && !isAudioData(payload));
+        return Promise.all(STEMS.map(async (stem) => ({
+          ...msg,
+          payload: asWav ? await encodeAudio(stems[stem], { bitDepth, sampleRate: rate, signal }) : await toRate(stems[stem], { sampleRate: rate }),
+          stem,
+        })));
+      },
+      onClose: () => model.dispose(),
+    });
+  }
+  RED.nodes.registerType('vocal-split', VocalSplitNode);
+};
