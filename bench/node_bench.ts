@@ -5,6 +5,7 @@
  * event-loop delay while the flow runs (goal ≤ 100 ms: Node-RED keeps serving its editor and
  * other flows during a separation).
  */
+import { peakRssMB } from './peak-rss';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -76,7 +77,7 @@ async function measure(label: string, flow: FlowNode[], input: string, outputs: 
   await helper.unload();
   console.log(`${label.padEnd(44)} ${String(Math.round(ms)).padStart(6)} ms  ${(SECONDS / (ms / 1000)).toFixed(1).padStart(5)}× real time  ` +
     `max event-loop delay ${Math.round(Math.max(maxGap, delay.max / 1e6))} ms (p99 ${Math.round(delay.percentile(99) / 1e6)} ms)  ` +
-    `peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
+    `peak RSS so far ${peakRssMB()} MB`);
 }
 
 export async function run(): Promise<void> {

@@ -11,6 +11,7 @@ import { createBackend, type BackendName } from '../lib/model/backends';
 import { JANSSON_CONFIG } from '../lib/model/config';
 import { randomWeights } from '../lib/model/weights-io';
 import { separate } from '../lib/separate/separator';
+import { peakRssMB } from './peak-rss';
 
 const MIR1K_CLIP = path.resolve(__dirname, '..', '..', '..', 'shared', 'data', 'mir1k-sample', 'Wavfile', 'Kenshin_2_10.wav');
 
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
   await backend.dispose();
   console.log(JSON.stringify({
     backend: backend.description, seconds, ms: Math.round(ms), realTime: seconds / (ms / 1000),
-    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024), rssBeforeMB: Math.round(rssBefore / 2 ** 20),
+    peakRssMB: peakRssMB(), rssBeforeMB: Math.round(rssBefore / 2 ** 20),
     maxEventLoopLagMs: Math.round(maxLag),
   }));
 }

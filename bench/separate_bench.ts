@@ -31,7 +31,7 @@ export async function run(): Promise<void> {
   const rows: Array<[string, WorkerResult]> = [];
   for (const name of available) {
     const runs: Array<[string, number, number | undefined]> = name === 'onnx'
-      ? [['onnx (2 threads)', 180, 2], ['onnx (1 thread)', 180, 1], ['onnx (2 threads)', 600, 2]]
+      ? [['onnx (1 thread)', 180, 1], ['onnx (2 threads)', 180, 2], ['onnx (1 thread)', 600, 1]]
       : [[name, 180, undefined], [name, 600, undefined]];
     for (const [label, seconds, threads] of runs) {
       const result = runWorker(name, seconds, threads);

@@ -2,17 +2,7 @@ import assert from 'node:assert/strict';
 import { frameCount, hannWindow, istftAddFrames, istftChannel, stftChannel, stftFrames } from '../lib/dsp';
 import type { StftParams } from '../lib/dsp';
 import { InvalidArgumentError } from '../lib/errors';
-
-/** Deterministic noise in [-1, 1) (a 32-bit LCG), so failures reproduce. */
-function noise(length: number, seed: number): Float32Array {
-  const x = new Float32Array(length);
-  let s = seed >>> 0;
-  for (let i = 0; i < length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    x[i] = s / 2 ** 31 - 1;
-  }
-  return x;
-}
+import { maxAbsDiff, noise } from './support/numeric';
 
 /** Deterministic integers in [1, max], for block sizes. */
 function randomSizes(seed: number, max: number): () => number {
@@ -21,13 +11,6 @@ function randomSizes(seed: number, max: number): () => number {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     return 1 + (s % max);
   };
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
 }
 
 /** Splits [0, frames) into consecutive blocks whose sizes come from `next`. */

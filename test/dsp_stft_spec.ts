@@ -7,28 +7,11 @@ import { frameCount, hannWindow, istft, istftChannel, magnitude, stft, stftChann
 import { RealFft } from '../lib/dsp/fft';
 import type { Spectrogram, StftParams } from '../lib/dsp';
 import { InvalidArgumentError } from '../lib/errors';
+import { maxAbsDiff, noise } from './support/numeric';
 
 // dist/test/ → repository root → ../shared
 const repoRoot = path.resolve(__dirname, '..', '..');
 const mir1kDir = path.resolve(repoRoot, '..', 'shared', 'data', 'mir1k-sample', 'Wavfile');
-
-/** Deterministic noise in [-1, 1) (a 32-bit LCG), so failures reproduce. */
-function noise(length: number, seed: number): Float32Array {
-  const x = new Float32Array(length);
-  let s = seed >>> 0;
-  for (let i = 0; i < length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    x[i] = s / 2 ** 31 - 1;
-  }
-  return x;
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 /** Minimal 16-bit PCM WAV reader (MIR-1K clips: 16 kHz, stereo, accompaniment left, voice right). */
 function readWav16(file: string): AudioData {

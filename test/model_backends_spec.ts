@@ -13,27 +13,11 @@ import {
 } from '../lib/model';
 import { OnnxEngine } from '../lib/model/backends/onnx';
 import { ProtoWriter } from '../lib/model/onnx/protobuf';
+import { maxAbsDiff, randomInput } from './support/numeric';
 
 const SMALL: UNetConfig = { bins: 64, frames: 64, baseFilters: 4, depth: 3, channelsIn: 1 };
 const STEREO: UNetConfig = { bins: 32, frames: 64, baseFilters: 4, depth: 4, channelsIn: 2 };
 const PARITY_TOL = 1e-4;
-
-function randomInput(n: number, seed = 7): Float32Array {
-  let s = seed;
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    a[i] = (s >>> 8) / 16777216;
-  }
-  return a;
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 /** Reference mask: the tfjs layers model on the pure-JS cpu backend. */
 async function referenceMask(model: LoadedModel, input: Float32Array, batch: number): Promise<Float32Array> {

@@ -9,25 +9,9 @@ import {
   expectedWeights, extractWeights, predictMaskTensor, randomWeights, readModel, saveModel, validateUNetConfig,
 } from '../lib/model';
 import { decodeFloat16, encodeFloat16, fromHalfBits, toHalfBits } from '../lib/model/fp16';
+import { maxAbsDiff, randomInput } from './support/numeric';
 
 const SMALL: UNetConfig = { bins: 64, frames: 64, baseFilters: 4, depth: 3, channelsIn: 1 };
-
-function randomInput(n: number, seed = 7): Float32Array {
-  let s = seed;
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    a[i] = (s >>> 8) / 16777216;
-  }
-  return a;
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 function maskOf(config: UNetConfig, weights: WeightMap, input: Float32Array, batch: number): Float32Array {
   const unet = buildUNet(config);

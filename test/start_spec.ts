@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FIXTURES, REPO_ROOT } from './support/paths';
+import { decodeAudio } from '../lib/audio/decode';
+import { FIXTURES, MIR1K_SAMPLE, REPO_ROOT } from './support/paths';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -87,5 +88,37 @@ describe('npm start (embedded Node-RED with the example flows)', function () {
     });
     assert.equal(good.status, 200);
     assert.equal(((await good.json()) as { sampleRate: number }).sampleRate, 48000);
+  });
+
+  it('splits a real song POSTed to /karaoke: the karaoke and the vocals WAVs sum to the song', async function () {
+    this.timeout(120_000);
+    const song = fs.readFileSync(path.join(MIR1K_SAMPLE, 'Ani_1_06.wav'));
+    const post = (query: string) => fetch(`${base}/karaoke${query}`, {
+      method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: song,
+    });
+    const [karaoke, vocals] = await Promise.all([post(''), post('?stem=vocals')]);
+    for (const response of [karaoke, vocals]) {
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get('content-type'), 'audio/wav');
+    }
+    const mixture = await decodeAudio(song);
+    const k = await decodeAudio(Buffer.from(await karaoke.arrayBuffer()));
+    const v = await decodeAudio(Buffer.from(await vocals.arrayBuffer()));
+    for (const stem of [k, v]) {
+      assert.equal(stem.sampleRate, mixture.sampleRate);
+      assert.equal(stem.channels.length, mixture.channels.length);
+      assert.equal(stem.channels[0].length, mixture.channels[0].length);
+    }
+    // 16-bit WAVs: each stem is within half a step of its float value.
+    let err = 0;
+    for (let c = 0; c < mixture.channels.length; c++) {
+      for (let i = 0; i < mixture.channels[c].length; i++) {
+        err = Math.max(err, Math.abs(k.channels[c][i] + v.channels[c][i] - mixture.channels[c][i]));
+      }
+    }
+    assert.ok(err < 1e-4, `|karaoke + vocals − song| ≤ ${err}`);
+    const bad = await fetch(`${base}/karaoke`, { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: Buffer.from('not a song') });
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { error: string }).error, /not a recognised audio format/);
   });
 });

@@ -7,6 +7,7 @@ import { ClipScorer, idealRatioMask, listClips, loadClip, MIR1K_SPLITS, separate
 import { formatTable, PUBLISHED_ROWS, scoreRow } from '../eval/report';
 import { BACKEND_NAMES, createBackend, type BackendChoice } from '../model/backends';
 import { resolveModelDir } from '../model/locate';
+import { walkArgs } from './args';
 import { UsageError, type CliCommand } from './command';
 import { progressBar } from './progress';
 
@@ -44,18 +45,7 @@ interface EvalArgs {
 
 function parseArgs(args: string[]): EvalArgs {
   const parsed: Partial<EvalArgs> = { backend: 'auto', split: 'test', irm: true };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const value = (): string => {
-      const v = args[++i];
-      if (v === undefined) throw new UsageError(`${arg} needs a value`);
-      return v;
-    };
-    const positiveInt = (max: number): number => {
-      const n = Number(value());
-      if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`${arg} must be an integer from 1 to ${max}`);
-      return n;
-    };
+  walkArgs(args, (arg, { value, positiveInt, backend }) => {
     if (arg === '--mir1k') parsed.mir1k = value();
     else if (arg === '--model') parsed.model = value();
     else if (arg === '--split') {
@@ -68,14 +58,11 @@ function parseArgs(args: string[]): EvalArgs {
       parsed.singers = list;
     } else if (arg === '--limit') parsed.limit = positiveInt(1_000_000);
     else if (arg === '--json') parsed.json = value();
-    else if (arg === '--backend') {
-      const b = value();
-      if (b !== 'auto' && !(BACKEND_NAMES as readonly string[]).includes(b)) throw new UsageError(`unknown backend '${b}'`);
-      parsed.backend = b as BackendChoice;
-    } else if (arg === '--threads') parsed.threads = positiveInt(256);
+    else if (arg === '--backend') parsed.backend = backend();
+    else if (arg === '--threads') parsed.threads = positiveInt(256);
     else if (arg === '--no-irm') parsed.irm = false;
     else throw new UsageError(arg.startsWith('-') ? `unknown option '${arg}'` : `unexpected argument '${arg}'`);
-  }
+  });
   if (parsed.mir1k === undefined) throw new UsageError('missing --mir1k <Wavfile dir>');
   return parsed as EvalArgs;
 }

@@ -6,6 +6,7 @@ import { encodeWav, type WavBitDepth } from '../audio/encode';
 import { BACKEND_NAMES, createBackend, type BackendChoice } from '../model/backends';
 import { resolveModelDir } from '../model/locate';
 import { separate } from '../separate/separator';
+import { walkArgs } from './args';
 import { UsageError, type CliCommand } from './command';
 import { progressBar } from './progress';
 
@@ -34,30 +35,18 @@ interface SeparateArgs {
 function parseArgs(args: string[]): SeparateArgs {
   const positional: string[] = [];
   const parsed: Partial<SeparateArgs> = { backend: 'auto', bits: 16 };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const value = (): string => {
-      const v = args[++i];
-      if (v === undefined) throw new UsageError(`${arg} needs a value`);
-      return v;
-    };
+  walkArgs(args, (arg, { value, positiveInt, backend }) => {
     if (arg === '-o' || arg === '--out') parsed.outDir = value();
     else if (arg === '--model') parsed.model = value();
-    else if (arg === '--backend') {
-      const b = value();
-      if (b !== 'auto' && !(BACKEND_NAMES as readonly string[]).includes(b)) throw new UsageError(`unknown backend '${b}'`);
-      parsed.backend = b as BackendChoice;
-    } else if (arg === '--bits') {
+    else if (arg === '--backend') parsed.backend = backend();
+    else if (arg === '--bits') {
       const b = Number(value());
       if (b !== 16 && b !== 24 && b !== 32) throw new UsageError('--bits must be 16, 24 or 32');
       parsed.bits = b;
-    } else if (arg === '--threads') {
-      const n = Number(value());
-      if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError('--threads must be an integer from 1 to 256');
-      parsed.threads = n;
-    } else if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option '${arg}'`);
+    } else if (arg === '--threads') parsed.threads = positiveInt(256);
+    else if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option '${arg}'`);
     else positional.push(arg);
-  }
+  });
   if (positional.length !== 1) throw new UsageError(positional.length === 0 ? 'missing <input>' : 'expects exactly one <input>');
   return { ...parsed, input: positional[0] } as SeparateArgs;
 }

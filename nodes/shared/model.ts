@@ -1,16 +1,19 @@
 /** The model a node uses: one handle per node on the process-wide engine cache of lib/model. */
+import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import { yieldToEventLoop } from '../../lib/jobs';
 import { createBackend } from '../../lib/model/backends';
 import type { BackendChoice, MaskBackend } from '../../lib/model/backends/types';
 import { DEFAULT_MODEL, resolveModelDir } from '../../lib/model/locate';
+import { serve, type JobContext, type Outputs } from './serve';
 
 /**
- * How the nodes run the separator: one patch per backend call. The engines run a call on the main
- * thread (onnxruntime-node defers run() to setImmediate, tfjs computes synchronously), so a call
- * is as long as Node-RED's event loop is blocked: one patch keeps that to one patch's inference.
- * On CPU a batch is no faster per patch, and the result is the same whatever the batch size.
+ * How the nodes batch patches. onnx runs in a worker thread, so a batch of 4 (a little faster per
+ * patch) never blocks Node-RED; wasm and cpu compute on the main thread, so one patch per call keeps
+ * each pause of the event loop to one patch's inference. Results are the same whatever the batch.
  */
-export const NODE_SEPARATE_OPTIONS = { batchSize: 1 } as const;
+export function nodeSeparateOptions(backend: MaskBackend): { batchSize: number } {
+  return { batchSize: backend.name === 'onnx' ? 4 : 1 };
+}
 
 export interface ModelHandle {
   /** Resolves to the node's handle; rejects with the load error (missing model, backend unavailable). */
@@ -30,6 +33,41 @@ export function openModel(model: string, backend: BackendChoice): ModelHandle {
       await handle?.dispose();
     },
   };
+}
+
+/** What a model node's work gets besides its message: the loaded backend and the separator options. */
+export interface ModelJobContext extends JobContext {
+  backend: MaskBackend;
+  /** nodeSeparateOptions(backend) with the job's signal and progress, for separate() / computeMask(). */
+  separateOptions: { batchSize: number; signal: AbortSignal; onProgress(fraction: number): void };
+}
+
+export interface ServeModelOptions {
+  /** The node's model setting (see openModel). */
+  model: string;
+  backend: BackendChoice;
+  concurrency: number;
+  work(msg: NodeMessageInFlow, ctx: ModelJobContext): Promise<Outputs>;
+}
+
+/**
+ * serve() for a node that runs the model: opens the model, waits for it before the first job, shows
+ * the backend's name as the idle status, hands each job the backend, and disposes the handle on close.
+ */
+export function serveModel(RED: NodeAPI, node: Node, options: ServeModelOptions): void {
+  const model = openModel(options.model, options.backend);
+  let backendName = '';
+  serve(RED, node, {
+    concurrency: options.concurrency,
+    ready: model.backend.then((b) => { backendName = b.name; }),
+    idleStatus: () => ({ fill: 'green', shape: 'ring', text: backendName }),
+    async work(msg, { signal, progress }) {
+      const backend = await model.backend;
+      const separateOptions = { ...nodeSeparateOptions(backend), signal, onProgress: progress };
+      return options.work(msg, { signal, progress, backend, separateOptions });
+    },
+    onClose: () => model.dispose(),
+  });
 }
 
 /**

@@ -7,8 +7,8 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { Spectrogram } from '../../lib/dsp/types';
 import { describePayload, isSpectrogram } from '../../lib/payloads';
 import { MODEL_SAMPLE_RATE, MODEL_STFT, computeMask } from '../../lib/separate';
-import { NODE_SEPARATE_OPTIONS, openModel } from '../shared/model';
-import { serve, serveRejected } from '../shared/serve';
+import { serveModel } from '../shared/model';
+import { serveRejected } from '../shared/serve';
 import { backendSetting, concurrencySetting } from '../shared/settings';
 
 interface UNetMaskNodeDef extends NodeDef {
@@ -24,20 +24,17 @@ export = function register(RED: NodeAPI): void {
     const concurrency = concurrencySetting(config.concurrency);
     if (!backendChoice) return serveRejected(this, RED._('common.errors.backend', { value: String(config.backend) }));
     if (!concurrency) return serveRejected(this, RED._('common.errors.concurrency', { value: String(config.concurrency) }));
-    const model = openModel(config.model ?? '', backendChoice);
-    let backendName = '';
-    serve(RED, this, {
+    serveModel(RED, this, {
+      model: config.model ?? '',
+      backend: backendChoice,
       concurrency,
-      ready: model.backend.then((b) => { backendName = b.name; }),
-      idleStatus: () => ({ fill: 'green', shape: 'ring', text: backendName }),
-      async work(msg, { signal, progress }) {
+      async work(msg, { backend, separateOptions }) {
         const spec: unknown = msg.payload;
         if (!isSpectrogram(spec)) throw new Error(RED._('vocal-split-unet-mask.errors.payload', { got: describePayload(spec) }));
         checkFraming(RED, spec);
-        const mask = await computeMask(spec, await model.backend, { ...NODE_SEPARATE_OPTIONS, signal, onProgress: progress });
+        const mask = await computeMask(spec, backend, separateOptions);
         return [{ ...msg, payload: mask, spectrogram: spec }];
       },
-      onClose: () => model.dispose(),
     });
   }
   RED.nodes.registerType('vocal-split-unet-mask', VocalSplitUNetMaskNode);

@@ -10,8 +10,8 @@ import type { AudioData } from '../../lib/audio/types';
 import { findAudioProblem } from '../../lib/audio/validate';
 import { describePayload, isAudioData, isBytes } from '../../lib/payloads';
 import { separate, type StemName } from '../../lib/separate';
-import { NODE_SEPARATE_OPTIONS, openModel } from '../shared/model';
-import { serve, serveRejected } from '../shared/serve';
+import { serveModel } from '../shared/model';
+import { serveRejected } from '../shared/serve';
 import { backendSetting, bitDepthSetting, concurrencySetting, maxSecondsSetting, rateSetting } from '../shared/settings';
 
 interface VocalSplitNodeDef extends NodeDef {
@@ -42,13 +42,11 @@ export = function register(RED: NodeAPI): void {
     if (!bitDepth) return serveRejected(this, RED._('common.errors.bitDepth', { value: String(config.bitDepth) }));
     if (Number.isNaN(rate)) return serveRejected(this, RED._('common.errors.rate', { value: String(config.rate) }));
     if (!maxSeconds) return serveRejected(this, RED._('common.errors.maxSeconds', { value: String(config.maxSeconds) }));
-    const model = openModel(config.model ?? '', backendChoice);
-    let backendName = '';
-    serve(RED, this, {
+    serveModel(RED, this, {
+      model: config.model ?? '',
+      backend: backendChoice,
       concurrency,
-      ready: model.backend.then((b) => { backendName = b.name; }),
-      idleStatus: () => ({ fill: 'green', shape: 'ring', text: backendName }),
-      async work(msg, { signal, progress }) {
+      async work(msg, { signal, backend, separateOptions }) {
         const payload: unknown = msg.payload;
         let audio: AudioData;
         if (isAudioData(payload)) {
@@ -59,7 +57,7 @@ export = function register(RED: NodeAPI): void {
         else if (isBytes(payload)) audio = await decodeAudio(payload, { maxSeconds });
         else if (typeof payload === 'string' && payload.length > 0) audio = await decodeAudioFile(payload, { maxSeconds });
         else throw new Error(RED._('vocal-split.errors.payload', { got: describePayload(payload) }));
-        const stems = await separate(audio, await model.backend, { ...NODE_SEPARATE_OPTIONS, signal, onProgress: progress });
+        const stems = await separate(audio, backend, separateOptions);
         const asWav = output === 'wav' || (output === 'auto' && !isAudioData(payload));
         return Promise.all(STEMS.map(async (stem) => ({
           ...msg,
@@ -67,7 +65,6 @@ export = function register(RED: NodeAPI): void {
           stem,
         })));
       },
-      onClose: () => model.dispose(),
     });
   }
   RED.nodes.registerType('vocal-split', VocalSplitNode);

@@ -10,10 +10,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { InvalidArgumentError } from '../../errors';
 import { BackendUnavailableError } from '../errors';
 import { buildUNetOnnx, ONNX_INPUT, ONNX_OUTPUT } from '../onnx/graph';
 import type { ModelWeights } from '../weights-io';
+import { maskInputError } from './input';
 import { FromWorker, OrtSessionOptions, ToWorker, loadOrt } from './onnx-ort';
 import type { MaskEngine } from './types';
 
@@ -107,15 +107,8 @@ export class OnnxEngine implements MaskEngine {
    */
   predictMask(input: Float32Array, batch: number): Promise<Float32Array> {
     if (this.broken) return Promise.reject(new Error(this.broken.message));
-    const { bins, frames, channelsIn } = this.config;
-    const per = bins * frames * channelsIn;
-    if (!(input instanceof Float32Array)) {
-      return Promise.reject(new InvalidArgumentError('INVALID_INPUT', 'predictMask: input must be a Float32Array'));
-    }
-    if (!Number.isInteger(batch) || batch < 1 || input.length !== batch * per) {
-      return Promise.reject(new InvalidArgumentError('INVALID_INPUT',
-        `predictMask: input has ${input.length} values, expected batch (${batch}) × ${bins} × ${frames} × ${channelsIn} = ${batch * per}`));
-    }
+    const invalid = maskInputError(this.config, input, batch);
+    if (invalid) return Promise.reject(invalid);
     const copy = input.slice();
     return this.call<'result'>({ type: 'run', input: copy, batch }, [copy.buffer]).then((r) => r.mask);
   }
