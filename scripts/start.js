@@ -2,10 +2,13 @@
 // `npm start`: an embedded Node-RED with this package's nodes (loaded from the working tree) and the
 // example flows deployed. Its user directory is .node-red-data/ (git-ignored), so nothing outside
 // the project is touched. PORT and HOST override 127.0.0.1:1880; NODE_RED_USER_DIR the user directory.
+// It also starts an MQTT broker (aedes) on MQTT_PORT (1883) for the jukebox flow, and makes the folder
+// watch flow's inbox and outbox (VOCAL_SPLIT_INBOX, VOCAL_SPLIT_OUTBOX; default <user dir>/inbox, /outbox).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 const http = require('node:http');
+const net = require('node:net');
 const express = require('express');
 const RED = require('node-red');
 
@@ -13,6 +16,18 @@ const root = path.resolve(__dirname, '..');
 const userDir = path.resolve(process.env.NODE_RED_USER_DIR || path.join(root, '.node-red-data'));
 const host = process.env.HOST || '127.0.0.1';
 const port = Number(process.env.PORT || 1880);
+const mqttPort = Number(process.env.MQTT_PORT || 1883);
+
+// The example flows read these through Node-RED's ${ENV_VAR} substitution and env.get().
+const loopback = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+process.env.MQTT_PORT = String(mqttPort);
+process.env.MQTT_BROKER = process.env.MQTT_BROKER || loopback;
+process.env.VOCAL_SPLIT_INBOX = path.resolve(process.env.VOCAL_SPLIT_INBOX || path.join(userDir, 'inbox'));
+process.env.VOCAL_SPLIT_OUTBOX = path.resolve(process.env.VOCAL_SPLIT_OUTBOX || path.join(userDir, 'outbox'));
+if (!process.env.VOCAL_SPLIT_SAMPLE) {
+  const fixture = path.join(root, 'test', 'fixtures', 'audio', 'mp3_stereo_44k.mp3');
+  process.env.VOCAL_SPLIT_SAMPLE = fs.existsSync(fixture) ? fixture : path.join(process.env.VOCAL_SPLIT_INBOX, 'song.mp3');
+}
 
 /** The deployed flows: every example flow, each on its own tab, unless the user has saved their own. */
 function seedFlows(flowFile) {
@@ -26,6 +41,8 @@ function seedFlows(flowFile) {
 }
 
 fs.mkdirSync(userDir, { recursive: true });
+fs.mkdirSync(process.env.VOCAL_SPLIT_INBOX, { recursive: true });
+fs.mkdirSync(process.env.VOCAL_SPLIT_OUTBOX, { recursive: true });
 const flowFile = path.join(userDir, 'flows.json');
 seedFlows(flowFile);
 
@@ -38,7 +55,11 @@ const settings = {
   uiHost: host,
   uiPort: port,
   credentialSecret: false,
+  // Body limit of the http in node's JSON/form parsers (raw audio bodies have none): a 10-minute MP3 is ~10-20 MB.
+  apiMaxLength: '200mb',
   editorTheme: { tours: false, projects: { enabled: false } },
+  // No update check (it would call out to the internet) and no consent dialog over the editor.
+  telemetry: { enabled: false, updateNotification: false },
   logging: { console: { level: 'info', metrics: false, audit: false } },
   functionGlobalContext: {},
 };
@@ -49,9 +70,35 @@ RED.init(server, settings);
 app.use(settings.httpAdminRoot, RED.httpAdmin);
 app.use(settings.httpNodeRoot, RED.httpNode);
 
-server.listen(port, host, () => {
+/** The jukebox flow's MQTT broker; Node-RED still starts (without it) when the port is taken. */
+let broker = null;
+let brokerServer = null;
+async function startBroker() {
+  try {
+    const { Aedes } = await import('aedes');
+    broker = await Aedes.createBroker();
+    brokerServer = net.createServer(broker.handle);
+    await new Promise((resolve, reject) => {
+      brokerServer.once('error', reject);
+      brokerServer.listen(mqttPort, host, resolve);
+    });
+    return `mqtt://${loopback}:${mqttPort} (publish a song to jukebox/in)`;
+  } catch (err) {
+    if (broker) broker.close();
+    broker = null;
+    brokerServer = null;
+    return `not started (${err.message}); set MQTT_PORT to a free port`;
+  }
+}
+
+server.listen(port, host, async () => {
+  const mqtt = await startBroker();
   RED.start().then(() => {
-    console.log(`\nNode-RED with node-red-contrib-vocal-split is running: open http://${host}:${port}/\n`);
+    console.log(`\nNode-RED with node-red-contrib-vocal-split is running: open http://${host}:${port}/`);
+    console.log(`  karaoke page:  http://${host}:${port}/karaoke`);
+    console.log(`  folder watch:  drop songs into ${process.env.VOCAL_SPLIT_INBOX}`);
+    console.log(`                 stems appear in ${process.env.VOCAL_SPLIT_OUTBOX}`);
+    console.log(`  MQTT broker:   ${mqtt}\n`);
   }).catch((err) => {
     console.error('Node-RED failed to start:', err);
     process.exit(1);
@@ -59,7 +106,13 @@ server.listen(port, host, () => {
 });
 
 function stop() {
-  RED.stop().finally(() => server.close(() => process.exit(0)));
+  RED.stop().finally(() => {
+    if (brokerServer) brokerServer.close();
+    if (broker) broker.close();
+    server.close(() => process.exit(0));
+    // Open keep-alive or MQTT connections must not keep the process alive.
+    setTimeout(() => process.exit(0), 2000).unref();
+  });
 }
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

@@ -4,7 +4,9 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import mqtt from 'mqtt';
 import { decodeAudio } from '../lib/audio/decode';
+import type { AudioData } from '../lib/audio/types';
 import { FIXTURES, MIR1K_SAMPLE, REPO_ROOT } from './support/paths';
 
 function freePort(): Promise<number> {
@@ -18,25 +20,50 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Checks two decoded 16-bit stems against the song: same rate, channels and length; they sum to it. */
+async function assertStemsOfSong(song: Buffer, vocalsWav: Buffer, accompanimentWav: Buffer): Promise<void> {
+  const mixture = await decodeAudio(song);
+  const stems: AudioData[] = [await decodeAudio(vocalsWav), await decodeAudio(accompanimentWav)];
+  for (const stem of stems) {
+    assert.equal(stem.sampleRate, mixture.sampleRate);
+    assert.equal(stem.channels.length, mixture.channels.length);
+    assert.equal(stem.channels[0].length, mixture.channels[0].length);
+  }
+  // 16-bit WAVs: each stem is within half a step of its float value.
+  let err = 0;
+  for (let c = 0; c < mixture.channels.length; c++) {
+    for (let i = 0; i < mixture.channels[c].length; i++) {
+      err = Math.max(err, Math.abs(stems[0].channels[c][i] + stems[1].channels[c][i] - mixture.channels[c][i]));
+    }
+  }
+  assert.ok(err < 1e-4, `|vocals + accompaniment − song| ≤ ${err}`);
+}
+
 /** `npm start`'s script, as a user runs it: the real embedded Node-RED with the example flows. */
 describe('npm start (embedded Node-RED with the example flows)', function () {
   let child: ChildProcess;
   let base: string;
   let userDir: string;
+  let mqttPort: number;
   let output = '';
 
   before(async function () {
     const port = await freePort();
+    mqttPort = await freePort();
     userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vocal-split-start-'));
     base = `http://127.0.0.1:${port}`;
     child = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts', 'start.js')], {
-      env: { ...process.env, PORT: String(port), NODE_RED_USER_DIR: userDir },
+      env: {
+        ...process.env, PORT: String(port), MQTT_PORT: String(mqttPort), NODE_RED_USER_DIR: userDir,
+        VOCAL_SPLIT_INBOX: '', VOCAL_SPLIT_OUTBOX: '', VOCAL_SPLIT_SAMPLE: '', MQTT_BROKER: '',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
     child.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
     const deadline = Date.now() + 50_000;
-    while (!output.includes('is running')) {
+    // Up, flows started, and the jukebox flow connected to the embedded broker.
+    while (!(output.includes('is running') && output.includes('Started flows') && output.includes('Connected to broker'))) {
       if (Date.now() > deadline || child.exitCode !== null) throw new Error(`Node-RED did not start:\n${output}`);
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -120,5 +147,104 @@ describe('npm start (embedded Node-RED with the example flows)', function () {
     const bad = await fetch(`${base}/karaoke`, { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: Buffer.from('not a song') });
     assert.equal(bad.status, 400);
     assert.match(((await bad.json()) as { error: string }).error, /not a recognised audio format/);
+  });
+  it('prints the inbox, the outbox and the broker, and made the folders in its user directory', function () {
+    for (const dir of ['inbox', 'outbox']) {
+      assert.ok(output.includes(path.join(userDir, dir)), output);
+      assert.ok(fs.statSync(path.join(userDir, dir)).isDirectory());
+    }
+    assert.ok(output.includes(`mqtt://127.0.0.1:${mqttPort}`), output);
+  });
+
+  it('serves the karaoke page at GET /karaoke: a file picker and two audio players', async function () {
+    const response = await fetch(`${base}/karaoke`);
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^text\/html/);
+    const html = await response.text();
+    assert.match(html, /<input type="file"/);
+    assert.equal(html.match(/<audio /g)?.length, 2);
+    assert.match(html, /karaoke\?stem=both/);
+  });
+
+  it('takes a 20 MB upload (a 10-minute MP3 is 10-20 MB): a file that is not audio gets 400 with the reason, not 413', async function () {
+    const big = Buffer.alloc(20 * 1024 * 1024, 'this is not a song ');
+    const response = await fetch(`${base}/karaoke?stem=both`, {
+      method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: big,
+    });
+    assert.equal(response.status, 400);
+    assert.match(((await response.json()) as { error: string }).error, /not a recognised audio format/);
+  });
+
+  it('answers the page\'s ?stem=both with the URLs of both stems, which sum to the song', async function () {
+    this.timeout(120_000);
+    const song = fs.readFileSync(path.join(MIR1K_SAMPLE, 'Kenshin_2_10.wav'));
+    const response = await fetch(`${base}/karaoke?stem=both`, {
+      method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: song,
+    });
+    assert.equal(response.status, 200);
+    const urls = (await response.json()) as { vocals: string; accompaniment: string };
+    const get = async (url: string) => {
+      const stem = await fetch(`${base}/${url}`);
+      assert.equal(stem.status, 200);
+      assert.equal(stem.headers.get('content-type'), 'audio/wav');
+      return Buffer.from(await stem.arrayBuffer());
+    };
+    await assertStemsOfSong(song, await get(urls.vocals), await get(urls.accompaniment));
+    const gone = await fetch(`${base}/karaoke/stems/nope/vocals.wav`);
+    assert.equal(gone.status, 404);
+    assert.match(((await gone.json()) as { error: string }).error, /split the song again/);
+  });
+
+  it('splits a song dropped into the inbox into <song>.vocals.wav and <song>.accompaniment.wav in the outbox', async function () {
+    this.timeout(120_000);
+    const song = fs.readFileSync(path.join(MIR1K_SAMPLE, 'annar_4_02.wav'));
+    const mixture = await decodeAudio(song);
+    const expectedBytes = 44 + mixture.channels[0].length * mixture.channels.length * 2;
+    fs.writeFileSync(path.join(userDir, 'inbox', 'annar_4_02.wav'), song);
+    const outs = ['vocals', 'accompaniment'].map((stem) => path.join(userDir, 'outbox', `annar_4_02.${stem}.wav`));
+    const deadline = Date.now() + 100_000;
+    const size = (f: string) => (fs.existsSync(f) ? fs.statSync(f).size : -1);
+    while (!outs.every((f) => size(f) === expectedBytes)) {
+      if (Date.now() > deadline) throw new Error(`no stems in the outbox (${fs.readdirSync(path.join(userDir, 'outbox')).join(', ')}):\n${output}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await assertStemsOfSong(song, fs.readFileSync(outs[0]), fs.readFileSync(outs[1]));
+  });
+
+  it('splits a song published to jukebox/in over MQTT: jukebox/vocals and jukebox/karaoke sum to it', async function () {
+    this.timeout(120_000);
+    const song = fs.readFileSync(path.join(MIR1K_SAMPLE, 'bobon_3_08.wav'));
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { reconnectPeriod: 0 });
+    try {
+      const got: Record<string, Buffer> = {};
+      const both = new Promise<void>((resolve) => {
+        client.on('message', (topic, payload) => {
+          got[topic] = payload;
+          if (got['jukebox/vocals'] && got['jukebox/karaoke']) resolve();
+        });
+      });
+      await client.subscribeAsync(['jukebox/vocals', 'jukebox/karaoke'], { qos: 1 });
+      await client.publishAsync('jukebox/in', song, { qos: 1 });
+      await both;
+      await assertStemsOfSong(song, got['jukebox/vocals'], got['jukebox/karaoke']);
+    } finally {
+      await client.endAsync();
+    }
+  });
+  it('runs the pieces flow (decode → STFT → U-Net mask → apply mask → iSTFT → encode) from its inject button', async function () {
+    this.timeout(60_000);
+    const inject = await fetch(`${base}/inject/e5c0inject000001`, { method: 'POST' });
+    assert.equal(inject.status, 200);
+    const song = fs.readFileSync(path.join(FIXTURES, 'audio', 'mp3_stereo_44k.mp3'));
+    const mixture = await decodeAudio(song);
+    const expectedBytes = 44 + mixture.channels[0].length * mixture.channels.length * 2;
+    const outs = ['vocals', 'accompaniment'].map((stem) => path.join(userDir, 'outbox', `mp3_stereo_44k.chain.${stem}.wav`));
+    const deadline = Date.now() + 50_000;
+    const size = (f: string) => (fs.existsSync(f) ? fs.statSync(f).size : -1);
+    while (!outs.every((f) => size(f) === expectedBytes)) {
+      if (Date.now() > deadline) throw new Error(`no chain stems in the outbox:\n${output}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await assertStemsOfSong(song, fs.readFileSync(outs[0]), fs.readFileSync(outs[1]));
   });
 });
