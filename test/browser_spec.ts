@@ -5,26 +5,14 @@
  * Skipped when /usr/bin/chromium (or CHROMIUM_PATH) is missing; .ci/run installs it.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { startDemo, type Demo } from './support/demo';
 import { MIR1K_SAMPLE, REPO_ROOT } from './support/paths';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 function saveScreenshot(name: string, png: Buffer): void {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
@@ -37,33 +25,17 @@ function saveScreenshot(name: string, png: Buffer): void {
 
 describe('in a browser: the editor and the karaoke page of npm start', function () {
   this.timeout(60_000);
-  let child: ChildProcess | undefined;
+  let demo: Demo | undefined;
   let base: string;
-  let userDir: string;
   let browserDir: string;
-  let output = '';
   /* eslint-disable @typescript-eslint/no-explicit-any */
   let context: any;
 
   before(async function () {
     if (!fs.existsSync(CHROMIUM)) this.skip();
-    const port = await freePort();
-    const mqttPort = await freePort();
-    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vocal-split-browser-'));
+    demo = await startDemo(['is running', 'Started flows'], 'vocal-split-browser-');
+    base = demo.base;
     browserDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vocal-split-chromium-'));
-    base = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts', 'start.js')], {
-      env: { ...process.env, PORT: String(port), MQTT_PORT: String(mqttPort), NODE_RED_USER_DIR: userDir,
-        VOCAL_SPLIT_INBOX: '', VOCAL_SPLIT_OUTBOX: '', VOCAL_SPLIT_SAMPLE: '', MQTT_BROKER: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
-    child.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
-    const deadline = Date.now() + 50_000;
-    while (!(output.includes('is running') && output.includes('Started flows'))) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`Node-RED did not start:\n${output}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { chromium } = require('playwright-core') as { chromium: any };
     context = await chromium.launchPersistentContext(browserDir, {
@@ -77,12 +49,8 @@ describe('in a browser: the editor and the karaoke page of npm start', function 
 
   after(async function () {
     if (context) await context.close();
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child?.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    for (const dir of [userDir, browserDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    await demo?.stop();
+    if (browserDir) fs.rmSync(browserDir, { recursive: true, force: true });
   });
 
   it('shows our nodes in the editor\'s palette and opens vocal split\'s help', async function () {

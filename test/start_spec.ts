@@ -1,24 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import mqtt from 'mqtt';
 import { decodeAudio } from '../lib/audio/decode';
 import type { AudioData } from '../lib/audio/types';
-import { FIXTURES, MIR1K_SAMPLE, REPO_ROOT } from './support/paths';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
+import { startDemo, type Demo } from './support/demo';
+import { FIXTURES, MIR1K_SAMPLE } from './support/paths';
 
 /** Checks two decoded 16-bit stems against the song: same rate, channels and length; they sum to it. */
 async function assertStemsOfSong(song: Buffer, vocalsWav: Buffer, accompanimentWav: Buffer): Promise<void> {
@@ -41,41 +28,20 @@ async function assertStemsOfSong(song: Buffer, vocalsWav: Buffer, accompanimentW
 
 /** `npm start`'s script, as a user runs it: the real embedded Node-RED with the example flows. */
 describe('npm start (embedded Node-RED with the example flows)', function () {
-  let child: ChildProcess;
+  let demo: Demo;
   let base: string;
   let userDir: string;
   let mqttPort: number;
-  let output = '';
+  const output = (): string => demo.output();
 
   before(async function () {
-    const port = await freePort();
-    mqttPort = await freePort();
-    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vocal-split-start-'));
-    base = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts', 'start.js')], {
-      env: {
-        ...process.env, PORT: String(port), MQTT_PORT: String(mqttPort), NODE_RED_USER_DIR: userDir,
-        VOCAL_SPLIT_INBOX: '', VOCAL_SPLIT_OUTBOX: '', VOCAL_SPLIT_SAMPLE: '', MQTT_BROKER: '',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
-    child.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
-    const deadline = Date.now() + 50_000;
     // Up, flows started, and the jukebox flow connected to the embedded broker.
-    while (!(output.includes('is running') && output.includes('Started flows') && output.includes('Connected to broker'))) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`Node-RED did not start:\n${output}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    demo = await startDemo(['is running', 'Started flows', 'Connected to broker'], 'vocal-split-start-');
+    ({ base, userDir, mqttPort } = demo);
   });
 
   after(async function () {
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    fs.rmSync(userDir, { recursive: true, force: true });
+    await demo.stop();
   });
 
   it('serves the editor, with our node in the palette', async function () {
@@ -128,32 +94,17 @@ describe('npm start (embedded Node-RED with the example flows)', function () {
       assert.equal(response.status, 200);
       assert.equal(response.headers.get('content-type'), 'audio/wav');
     }
-    const mixture = await decodeAudio(song);
-    const k = await decodeAudio(Buffer.from(await karaoke.arrayBuffer()));
-    const v = await decodeAudio(Buffer.from(await vocals.arrayBuffer()));
-    for (const stem of [k, v]) {
-      assert.equal(stem.sampleRate, mixture.sampleRate);
-      assert.equal(stem.channels.length, mixture.channels.length);
-      assert.equal(stem.channels[0].length, mixture.channels[0].length);
-    }
-    // 16-bit WAVs: each stem is within half a step of its float value.
-    let err = 0;
-    for (let c = 0; c < mixture.channels.length; c++) {
-      for (let i = 0; i < mixture.channels[c].length; i++) {
-        err = Math.max(err, Math.abs(k.channels[c][i] + v.channels[c][i] - mixture.channels[c][i]));
-      }
-    }
-    assert.ok(err < 1e-4, `|karaoke + vocals − song| ≤ ${err}`);
+    await assertStemsOfSong(song, Buffer.from(await vocals.arrayBuffer()), Buffer.from(await karaoke.arrayBuffer()));
     const bad = await fetch(`${base}/karaoke`, { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: Buffer.from('not a song') });
     assert.equal(bad.status, 400);
     assert.match(((await bad.json()) as { error: string }).error, /not a recognised audio format/);
   });
   it('prints the inbox, the outbox and the broker, and made the folders in its user directory', function () {
     for (const dir of ['inbox', 'outbox']) {
-      assert.ok(output.includes(path.join(userDir, dir)), output);
+      assert.ok(output().includes(path.join(userDir, dir)), output());
       assert.ok(fs.statSync(path.join(userDir, dir)).isDirectory());
     }
-    assert.ok(output.includes(`mqtt://127.0.0.1:${mqttPort}`), output);
+    assert.ok(output().includes(`mqtt://127.0.0.1:${mqttPort}`), output());
   });
 
   it('serves the karaoke page at GET /karaoke: a file picker and two audio players', async function () {
@@ -205,7 +156,7 @@ describe('npm start (embedded Node-RED with the example flows)', function () {
     const deadline = Date.now() + 100_000;
     const size = (f: string) => (fs.existsSync(f) ? fs.statSync(f).size : -1);
     while (!outs.every((f) => size(f) === expectedBytes)) {
-      if (Date.now() > deadline) throw new Error(`no stems in the outbox (${fs.readdirSync(path.join(userDir, 'outbox')).join(', ')}):\n${output}`);
+      if (Date.now() > deadline) throw new Error(`no stems in the outbox (${fs.readdirSync(path.join(userDir, 'outbox')).join(', ')}):\n${output()}`);
       await new Promise((r) => setTimeout(r, 250));
     }
     await assertStemsOfSong(song, fs.readFileSync(outs[0]), fs.readFileSync(outs[1]));
@@ -242,7 +193,7 @@ describe('npm start (embedded Node-RED with the example flows)', function () {
     const deadline = Date.now() + 50_000;
     const size = (f: string) => (fs.existsSync(f) ? fs.statSync(f).size : -1);
     while (!outs.every((f) => size(f) === expectedBytes)) {
-      if (Date.now() > deadline) throw new Error(`no chain stems in the outbox:\n${output}`);
+      if (Date.now() > deadline) throw new Error(`no chain stems in the outbox:\n${output()}`);
       await new Promise((r) => setTimeout(r, 250));
     }
     await assertStemsOfSong(song, fs.readFileSync(outs[0]), fs.readFileSync(outs[1]));

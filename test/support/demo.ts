@@ -1,0 +1,64 @@
+/**
+ * The `npm start` process (scripts/start.js) as the demo specs drive it: on free ports, in a temporary
+ * user directory, with the example flows deployed.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { REPO_ROOT } from './paths';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+export interface Demo {
+  base: string;
+  mqttPort: number;
+  userDir: string;
+  /** Everything the process printed so far. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts scripts/start.js and resolves once its console shows every line in `readyWhen`. */
+export async function startDemo(readyWhen: string[], tmpPrefix: string): Promise<Demo> {
+  const port = await freePort();
+  const mqttPort = await freePort();
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), tmpPrefix));
+  const child: ChildProcess = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts', 'start.js')], {
+    env: {
+      ...process.env, PORT: String(port), MQTT_PORT: String(mqttPort), NODE_RED_USER_DIR: userDir,
+      VOCAL_SPLIT_INBOX: '', VOCAL_SPLIT_OUTBOX: '', VOCAL_SPLIT_SAMPLE: '', MQTT_BROKER: '',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
+  child.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    fs.rmSync(userDir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 50_000;
+  while (!readyWhen.every((line) => output.includes(line))) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      await stop();
+      throw new Error(`Node-RED did not start:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { base: `http://127.0.0.1:${port}`, mqttPort, userDir, output: () => output, stop };
+}
