@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import mqtt from 'mqtt';
 import { decodeAudio } from '../lib/audio/decode';
@@ -124,6 +126,29 @@ describe('npm start (embedded Node-RED with the example flows)', function () {
     });
     assert.equal(response.status, 400);
     assert.match(((await response.json()) as { error: string }).error, /not a recognised audio format/);
+  });
+
+  it('splits a real 10-minute stereo MP3 POSTed to /karaoke (a large upload, end to end)', async function () {
+    this.timeout(240_000);
+    // Ten minutes of a real clip, looped, encoded to a 128 kbit/s stereo MP3 (≈ 9.6 MB) by ffmpeg.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vocal-split-long-'));
+    try {
+      const mp3 = path.join(dir, 'long.mp3');
+      execFileSync('ffmpeg', ['-v', 'error', '-stream_loop', '-1', '-i', path.join(MIR1K_SAMPLE, 'leon_1_06.wav'),
+        '-t', '600', '-ar', '44100', '-ac', '2', '-b:a', '128k', mp3]);
+      const song = fs.readFileSync(mp3);
+      assert.ok(song.length > 9_000_000, `${song.length} bytes`);
+      const response = await fetch(`${base}/karaoke`, { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: song });
+      assert.equal(response.status, 200);
+      const karaoke = await decodeAudio(Buffer.from(await response.arrayBuffer()));
+      const mixture = await decodeAudio(song);
+      assert.equal(karaoke.sampleRate, 44100);
+      assert.equal(karaoke.channels.length, 2);
+      assert.equal(karaoke.channels[0].length, mixture.channels[0].length);
+      assert.ok(karaoke.channels[0].length >= 600 * 44100);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('answers the page\'s ?stem=both with the URLs of both stems, which sum to the song', async function () {
