@@ -23,14 +23,13 @@ export const MODEL_SAMPLE_RATE = 44100;
 export const MODEL_STFT: StftParams = { fftSize: 4096, hop: 1024 };
 /** How `separate` resamples to and from the model's rate (the nodes' chain uses the same, so it matches). */
 export const MODEL_RESAMPLING = { quality: 'medium' } as const;
-const INTERNAL_RESAMPLING = MODEL_RESAMPLING;
 
 /** Vocals and accompaniment of `audio`, at its own rate, length and channel count. */
 export async function separate(audio: AudioData, backend: MaskBackend, options: SeparateOptions = {}): Promise<Stems> {
   checkAudio(audio);
   // 'medium' libsamplerate quality: flat to 19 kHz, aliases ≥ 115 dB down, 3× faster than 'best'. What it
   // trims above 19 kHz in the vocals is not lost: accompaniment = mixture − vocals keeps it.
-  const atModelRate = audio.sampleRate === MODEL_SAMPLE_RATE ? audio : await resample(audio, MODEL_SAMPLE_RATE, INTERNAL_RESAMPLING);
+  const atModelRate = audio.sampleRate === MODEL_SAMPLE_RATE ? audio : await resample(audio, MODEL_SAMPLE_RATE, MODEL_RESAMPLING);
   const length = atModelRate.channels[0].length;
   const source: FrameSource = {
     channels: atModelRate.channels.length,
@@ -45,7 +44,7 @@ export async function separate(audio: AudioData, backend: MaskBackend, options: 
   }, options);
   const vocals = audio.sampleRate === MODEL_SAMPLE_RATE
     ? { sampleRate: audio.sampleRate, channels: vocalsAtModelRate }
-    : await resample({ sampleRate: MODEL_SAMPLE_RATE, channels: vocalsAtModelRate }, audio.sampleRate, INTERNAL_RESAMPLING);
+    : await resample({ sampleRate: MODEL_SAMPLE_RATE, channels: vocalsAtModelRate }, audio.sampleRate, MODEL_RESAMPLING);
   // The complement in the input's own domain: vocals + accompaniment is the mixture, to float error,
   // whatever resampling happened in between.
   const accompaniment = audio.channels.map((mix, c) => {
