@@ -20,7 +20,7 @@ import { istftChannel } from '../dsp/istft';
 import { stftChannel } from '../dsp/stft';
 import { InvalidArgumentError } from '../errors';
 import type { MaskBackend } from '../model/backends/types';
-import { MODEL_RESAMPLING, MODEL_SAMPLE_RATE, MODEL_STFT, separate } from '../separate/separator';
+import { complement, MODEL_RESAMPLING, MODEL_SAMPLE_RATE, MODEL_STFT, separate } from '../separate/separator';
 import { BssEval, type BssEvalResult } from './bss-eval';
 import { mixtureScores, withNsdr, type SourceScores, type SourceScoresWithNsdr, type Stems } from './metrics';
 
@@ -152,13 +152,6 @@ export async function separateClip(clip: Mir1kClip, backend: MaskBackend, onProg
   const mix = Float32Array.from(clip.mixture);
   const stems = await separate({ sampleRate: clip.sampleRate, channels: [mix] }, backend, { onProgress });
   return { vocals: stems.vocals.channels[0], accompaniment: stems.accompaniment.channels[0] };
-}
-
-function complement(mix: Float32Array, vocals: Float32Array): Float32Array {
-  if (vocals.length !== mix.length) throw new Error(`vocals have ${vocals.length} samples, the mixture ${mix.length}`);
-  const out = new Float32Array(mix.length);
-  for (let i = 0; i < mix.length; i++) out[i] = mix[i] - vocals[i];
-  return out;
 }
 
 /** A clip's references, prepared once and used for every estimate of it. */

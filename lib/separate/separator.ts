@@ -47,12 +47,7 @@ export async function separate(audio: AudioData, backend: MaskBackend, options: 
     : await resample({ sampleRate: MODEL_SAMPLE_RATE, channels: vocalsAtModelRate }, audio.sampleRate, MODEL_RESAMPLING);
   // The complement in the input's own domain: vocals + accompaniment is the mixture, to float error,
   // whatever resampling happened in between.
-  const accompaniment = audio.channels.map((mix, c) => {
-    const v = vocals.channels[c];
-    const a = new Float32Array(mix.length);
-    for (let i = 0; i < mix.length; i++) a[i] = mix[i] - v[i];
-    return a;
-  });
+  const accompaniment = audio.channels.map((mix, c) => complement(mix, vocals.channels[c]));
   return { vocals, accompaniment: { sampleRate: audio.sampleRate, channels: accompaniment } };
 }
 
@@ -80,6 +75,14 @@ export async function computeMask(spec: Spectrogram, backend: MaskBackend, optio
     vocals[channel].set(mask.subarray(0, count * bins), first * bins);
   }, options);
   return { fftSize: spec.fftSize, hop: spec.hop, sampleRate: spec.sampleRate, length: spec.length, frames, bins, vocals };
+}
+
+/** mixture − vocals, sample by sample: the accompaniment of a soft-mask separation. */
+export function complement(mix: Float32Array, vocals: Float32Array): Float32Array {
+  if (vocals.length !== mix.length) throw new Error(`vocals have ${vocals.length} samples, the mixture ${mix.length}`);
+  const out = new Float32Array(mix.length);
+  for (let i = 0; i < mix.length; i++) out[i] = mix[i] - vocals[i];
+  return out;
 }
 
 function checkAudio(audio: AudioData): void {
