@@ -3,6 +3,7 @@
  * user directory, with the example flows deployed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as http from 'node:http';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -61,4 +62,25 @@ export async function startDemo(readyWhen: string[], tmpPrefix: string): Promise
     await new Promise((r) => setTimeout(r, 200));
   }
   return { base: `http://127.0.0.1:${port}`, mqttPort, userDir, output: () => output, stop };
+}
+
+/**
+ * POSTs bytes on a connection of its own (no keep-alive pool). For uploads that follow a long pause:
+ * fetch would reuse a pooled socket that the server may be closing after its 5 s keep-alive timeout,
+ * and the write then fails with EPIPE.
+ */
+export function postOnFreshConnection(url: string, body: Buffer): Promise<{ status: number; contentType: string; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, {
+      method: 'POST', agent: false,
+      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': body.length },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type']), body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
