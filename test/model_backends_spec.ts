@@ -376,9 +376,11 @@ describe('model: inference backends', () => {
       const input = randomInput(4 * 4096);
       const expected = await a.predictMask(input, 4);
       const engine = (a as unknown as { engine: OnnxEngine }).engine;
+      // Stands for a native crash or an OOM: the worker goes away without answering. It is stopped while
+      // idle: terminating a worker in the middle of an onnxruntime run aborts the whole process natively.
+      const terminated = (engine as unknown as { worker: Worker }).worker.terminate();
       const pending = Promise.allSettled([a.predictMask(input, 4), a.predictMask(input, 4)]);
-      // Stands for a native crash or an OOM: the worker goes away without answering.
-      await (engine as unknown as { worker: Worker }).worker.terminate();
+      await terminated;
       for (const r of await pending) {
         assert.equal(r.status, 'rejected');
         assert.match(String((r as PromiseRejectedResult).reason), /onnx worker exited unexpectedly/);
