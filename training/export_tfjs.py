@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import sys
 
@@ -23,6 +24,7 @@ import numpy as np
 import torch
 
 from unet import UNet, UNetConfig
+from data import HELDOUT_SINGERS
 
 REPO = os.path.dirname(HERE)
 STFT = {"fftSize": 4096, "hop": 1024, "sampleRate": 44100}
@@ -89,35 +91,53 @@ def load_tfjs(model_dir: str) -> UNet:
     return model
 
 
-def training_info(ck: dict, path: str) -> dict:
+def training_info(ck: dict, path: str, note: str | None = None) -> dict:
     a = ck.get("args", {})
     val = ck.get("val") or {}
-    return {
-        "what": "MIR-1K standard split (Huang et al. 2014): voices and accompaniments of the "
-                f"{len(ck.get('train_clips', []))} abjones/amy training clips, remixed on the fly "
-                f"(unit energy, voice-to-music gain +-{a.get('gain_db')} dB, random offsets and polarity); "
-                f"checkpoint picked on dev clips {', '.join(ck.get('dev_clips', []))}",
+    split = a.get("split", "protocol")
+    clips = ck.get("train_clips", [])
+    singers = sorted({c.split("_")[0] for c in clips})
+    remix = (f"remixed on the fly (unit energy, voice-to-music gain +-{a.get('gain_db')} dB, random offsets "
+             f"and polarity); checkpoint picked on dev clips {', '.join(ck.get('dev_clips', []))}")
+    if split == "protocol":
+        what = f"MIR-1K standard split (Huang et al. 2014): voices and accompaniments of the {len(clips)} abjones/amy training clips, {remix}"
+    else:
+        what = (f"MIR-1K voices and accompaniments of {len(clips)} clips of {len(singers)} singers ({', '.join(singers)}): every "
+                f"singer but the held-out {', '.join(HELDOUT_SINGERS)}, and never the 17 CI sample clips; {remix}")
+    metric = a.get("val_metric", "bss")
+
+    def finite(x):
+        return x if isinstance(x, (int, float)) and math.isfinite(x) else None
+    info = {
+        "what": what,
+        "split": split,
+        "heldOutSingers": list(HELDOUT_SINGERS) if split == "default" else None,
         "trainer": "training/train.py (PyTorch)",
+        "device": a.get("device"),
         "checkpoint": os.path.basename(path),
         "startedUtc": ck.get("started_utc"),
         "savedUtc": ck.get("saved_utc"),
         "steps": ck.get("step"),
         "batch": a.get("batch"),
-        "optimizer": f"Adam lr {a.get('lr')}",
+        "optimizer": f"Adam lr {a.get('lr')}" + (f", last 30 % of {a.get('max_minutes')} min decayed to lr/10" if a.get("max_minutes") else ""),
         "loss": "L1(mask*|mix|, |voice|), patch-max normalised by the mixture",
-        "devGnsdrVoiceDb": val.get("val_gnsdr_voice", ck.get("best") if (ck.get("best") or -1e9) > -1e8 else None),
-        "devBestStep": ck.get("best_step") if (ck.get("best_step") or -1) >= 0 else None,
-        "devGsirVoiceDb": val.get("val_gsir_voice"),
-        "devGsarVoiceDb": val.get("val_gsar_voice"),
+        "devMetric": "BSS Eval v3 (mir_eval)" if metric == "bss" else "signal-to-error ratio (no distortion filter)",
+        "devGnsdrVoiceDb": finite(val.get("val_gnsdr_voice", ck.get("best") if (ck.get("best") or -1e9) > -1e8 else None)),
+        "devBestStep": ck.get("best_step") if (ck.get("best_step") or -1) >= 0 else ck.get("step"),
+        "devGsirVoiceDb": finite(val.get("val_gsir_voice")),
+        "devGsarVoiceDb": finite(val.get("val_gsar_voice")),
     }
+    if note:
+        info["note"] = note
+    return {k: v for k, v in info.items() if v is not None}
 
 
-def export_checkpoint(ckpt_path: str, out_dir: str, name: str | None = None, fp16=False):
+def export_checkpoint(ckpt_path: str, out_dir: str, name: str | None = None, fp16=False, note: str | None = None):
     ck = torch.load(ckpt_path, map_location="cpu")
     model = UNet(UNetConfig.from_dict(ck["config"]))
     model.load_state_dict(ck["model"])
     model.eval()
-    info = training_info(ck, ckpt_path)
+    info = training_info(ck, ckpt_path, note)
     if name:
         info["name"] = name
     return export_model(model, out_dir, info, fp16=fp16)
@@ -129,10 +149,11 @@ def main():
     p.add_argument("--name", default="mir1k-protocol")
     p.add_argument("--out", default=None, help="default models/<name>")
     p.add_argument("--fp16", action="store_true")
+    p.add_argument("--note", default=None, help="a remark kept in model.json's training info")
     p.add_argument("--check", action="store_true", help="reload the export and compare with the checkpoint")
     a = p.parse_args()
     out = a.out or os.path.join(REPO, "models", a.name)
-    path, n = export_checkpoint(a.checkpoint, out, a.name, a.fp16)
+    path, n = export_checkpoint(a.checkpoint, out, a.name, a.fp16, a.note)
     print(f"wrote {path} and weights.bin ({n:,} bytes)")
     if a.check:
         ck = torch.load(a.checkpoint, map_location="cpu")

@@ -55,10 +55,16 @@ def unit(x):
     return x / max(np.sqrt(np.mean(x ** 2)), 1e-12)
 
 
-def evaluate_clip(model, voice16, acc16, sr16=16000, device="cpu", mix_sdr_cache=None, name=None):
+def snr_sdr(refs, ests):
+    """A cheap stand-in for BSS Eval's SDR: plain signal-to-error ratio, no distortion filter.
+    Used to pick checkpoints where mir_eval is not installed (the GPU machine)."""
+    return np.array([10 * np.log10(np.sum(r ** 2) / max(np.sum((r - e) ** 2), 1e-20)) for r, e in zip(refs, ests)])
+
+
+def evaluate_clip(model, voice16, acc16, sr16=16000, device="cpu", mix_sdr_cache=None, name=None, metric="bss"):
     """MIR-1K protocol on one clip: unit-energy sources summed at 0 dB, separated at 44.1 kHz,
-    back to the clip's rate, BSS Eval v3 (mir_eval). Returns dict with SDR/SIR/SAR, NSDR."""
-    import mir_eval.separation as sep
+    back to the clip's rate, BSS Eval v3 (mir_eval; metric="snr": snr_sdr, SIR/SAR NaN).
+    Returns dict with SDR/SIR/SAR, NSDR."""
     v, a = unit(voice16), unit(acc16)
     mix = v + a
     g = np.gcd(SR, sr16)
@@ -70,6 +76,11 @@ def evaluate_clip(model, voice16, acc16, sr16=16000, device="cpu", mix_sdr_cache
         ve = np.pad(ve, (0, len(mix) - len(ve)))
         ae = np.pad(ae, (0, len(mix) - len(ae)))
     refs = np.stack([v, a])
+    if metric == "snr":
+        sdr, sdr_mix = snr_sdr(refs, [ve, ae]), snr_sdr(refs, [mix, mix])
+        nan = [float("nan")] * 2
+        return {"len": len(mix), "sdr": sdr.tolist(), "sir": nan, "sar": nan, "nsdr": (sdr - sdr_mix).tolist()}
+    import mir_eval.separation as sep
     sdr, sir, sar, _ = sep.bss_eval_sources(refs, np.stack([ve, ae]), compute_permutation=False)
     key = name
     if mix_sdr_cache is not None and key in mix_sdr_cache:
@@ -85,14 +96,14 @@ def evaluate_clip(model, voice16, acc16, sr16=16000, device="cpu", mix_sdr_cache
     }
 
 
-def evaluate_dev(model, dev_clips, device="cpu", mix_sdr_cache=None):
+def evaluate_dev(model, dev_clips, device="cpu", mix_sdr_cache=None, metric="bss"):
     """Length-weighted (G)NSDR/GSIR/GSAR over dev clips; index 0 = voice, 1 = accompaniment."""
     was = model.training
     model.eval()
     per = {}
     for c in dev_clips:
         per[c.name] = evaluate_clip(model, c.voice16, c.acc16, device=device,
-                                    mix_sdr_cache=mix_sdr_cache, name=c.name)
+                                    mix_sdr_cache=mix_sdr_cache, name=c.name, metric=metric)
     model.train(was)
     tot = sum(r["len"] for r in per.values())
     agg = {}

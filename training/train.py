@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from unet import UNet, UNetConfig, count_params
-from data import load_split, RemixSampler, make_batch
+from data import load_split, RemixSampler, TorchRemixSampler, make_batch
 from separate import evaluate_dev
 
 REPO = os.path.dirname(HERE)
@@ -60,6 +60,16 @@ def parse():
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--progress-every", type=int, default=10)
     p.add_argument("--no-export", action="store_true", help="do not export best checkpoint to <out>/tfjs-best")
+    p.add_argument("--split", default="protocol", choices=["protocol", "default"],
+                   help="protocol: abjones+amy only; default: all singers but data.HELDOUT_SINGERS")
+    p.add_argument("--val-metric", default="bss", choices=["bss", "snr"],
+                   help="bss: mir_eval BSS Eval v3 SDR; snr: plain signal-to-error ratio (no mir_eval needed)")
+    p.add_argument("--max-minutes", type=float, default=None,
+                   help="stop after this much training time; the last 30 %% of it decays lr linearly to lr/10")
+    p.add_argument("--amp", action="store_true", help="bf16 autocast (CUDA)")
+    p.add_argument("--init", default=None, metavar="WEIGHTS.pt",
+                   help="start a new run from these weights (the 'model' state dict of a checkpoint, e.g. a "
+                        "weights-only best-fp16.pt; cast to float32); optimiser, step and lr schedule start afresh")
     return p.parse_args()
 
 
@@ -101,7 +111,7 @@ def main():
         cfg = UNetConfig.from_dict(ckpt["config"])
         targs = ckpt["args"]
         # the data/optimisation settings of the run are kept; --steps may be raised
-        for k in ("batch", "lr", "p_same", "gain_db", "seed", "val_every"):
+        for k in ("batch", "lr", "p_same", "gain_db", "seed", "val_every", "split"):
             setattr(a, k, targs[k])
         say(f"resuming {last_path} at step {ckpt['step']}")
     else:
@@ -117,6 +127,13 @@ def main():
     step, best, best_step = 0, -1e9, -1
     run_loss, run_n = 0.0, 0
     started_utc = dt.datetime.utcnow().isoformat(timespec="seconds") + "Z"
+    if ckpt is None and a.init:
+        init = torch.load(a.init, map_location="cpu")
+        if init.get("config") and UNetConfig.from_dict(init["config"]).to_dict() != cfg.to_dict():
+            raise SystemExit(f"--init: {a.init} has config {json.dumps(init['config'])}, this run "
+                             f"{json.dumps(cfg.to_dict())}: pass the same --bins/--frames/--base-filters/--depth")
+        model.load_state_dict({k: (v.float() if v.is_floating_point() else v) for k, v in init["model"].items()})
+        say(f"initialised from the weights of {a.init} (step {init.get('step')} of its run)")
     if ckpt is not None:
         model.load_state_dict(ckpt["model"])
         opt.load_state_dict(ckpt["optimizer"])
@@ -132,8 +149,12 @@ def main():
     say(f"config {json.dumps(cfg.to_dict())}  {count_params(model):,} params  batch {a.batch}  "
         f"lr {a.lr}  device {device}  threads {torch.get_num_threads()}")
 
-    train, dev = load_split(a.mir1k, a.cache, log=say)
-    sampler = RemixSampler(train, cfg.frames, rng, p_same=a.p_same, gain_db=a.gain_db)
+    train, dev = load_split(a.mir1k, a.cache, log=say, split=a.split)
+    if device.type == "cuda":
+        sampler = TorchRemixSampler(train, cfg.frames, device, a.seed + step, p_same=a.p_same, gain_db=a.gain_db)
+        torch.backends.cudnn.benchmark = True
+    else:
+        sampler = RemixSampler(train, cfg.frames, rng, p_same=a.p_same, gain_db=a.gain_db)
     mix_sdr_cache = {}
 
     def state():
@@ -160,17 +181,27 @@ def main():
     t_ckpt = time.time()
     t0, s0 = time.time(), step
     ema = None
+    budget = a.max_minutes * 60 if a.max_minutes else None
     while step < a.steps and not stop["flag"]:
+        if budget is not None:
+            frac = (time.time() - t0) / budget
+            if frac >= 1:
+                say(f"time budget of {a.max_minutes} min spent")
+                break
+            for grp in opt.param_groups:
+                grp["lr"] = a.lr * (1.0 if frac < 0.7 else 1.0 - 0.9 * (frac - 0.7) / 0.3)
         voice, acc = sampler.sample(a.batch)
         X, Y = make_batch(voice, acc, cfg.bins, device)
         opt.zero_grad(set_to_none=True)
-        loss = (model(X) - Y).abs().mean()
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=a.amp):
+            loss = (model(X).float() - Y).abs().mean()
         loss.backward()
         opt.step()
         step += 1
-        lv = float(loss.item())
-        run_loss += lv; run_n += 1
-        ema = lv if ema is None else 0.98 * ema + 0.02 * lv
+        if step % a.progress_every == 0 or device.type != "cuda":
+            lv = float(loss.item())  # a GPU sync: only when it is printed
+            run_loss += lv; run_n += 1
+            ema = lv if ema is None else 0.98 * ema + 0.02 * lv
         if step % a.progress_every == 0:
             sps = (step - s0) / max(time.time() - t0, 1e-9)
             eta = (a.steps - step) / max(sps, 1e-9)
@@ -178,7 +209,7 @@ def main():
                 f"{1 / max(sps, 1e-9):.2f} s/step  ETA {dt.timedelta(seconds=int(eta))}")
         if step % a.val_every == 0 or step == a.steps:
             tv = time.time()
-            agg, per = evaluate_dev(model, dev, device, mix_sdr_cache)
+            agg, per = evaluate_dev(model, dev, device, mix_sdr_cache, metric=a.val_metric)
             gn = agg["gnsdr"][0]
             improved = gn > best
             row = {"step": step, "epoch": step // a.val_every, "utc": dt.datetime.utcnow().isoformat(timespec="seconds") + "Z",
@@ -196,6 +227,11 @@ def main():
                 best, best_step = gn, step
                 st = state(); st["val"] = row
                 atomic_save(st, best_path)
+                # weights alone in fp16 (what ships): small enough to bring back from a GPU machine
+                atomic_save({"model": {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()},
+                             "config": cfg.to_dict(), "step": step, "val": row, "args": vars(a),
+                             "train_clips": st["train_clips"], "dev_clips": st["dev_clips"]},
+                            os.path.join(out, "best-fp16.pt"))
                 if not a.no_export:
                     try:
                         from export_tfjs import export_checkpoint

@@ -3,6 +3,7 @@
  * aborts what runs (through one AbortSignal) and hands back what waits. Plain TypeScript: the
  * Node-RED nodes queue their messages with it, anything else may too.
  */
+import { setMaxListeners } from 'node:events';
 import { InvalidArgumentError } from '../errors';
 
 /** Runs one job. It should settle once the signal aborts (at its next check) and handle its own errors. */
@@ -37,6 +38,8 @@ export class JobQueue<T> {
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
       throw new InvalidArgumentError('BAD_CONCURRENCY', `concurrency must be an integer in 1..${MAX_CONCURRENCY}, got ${String(concurrency)}`);
     }
+    // Every running job listens on the one signal (up to MAX_CONCURRENCY of them): not a leak.
+    setMaxListeners(MAX_CONCURRENCY * 4, this.controller.signal);
   }
 
   /** Jobs running now. */

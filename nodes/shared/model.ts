@@ -48,6 +48,10 @@ export interface ServeModelOptions {
   backend: BackendChoice;
   concurrency: number;
   work(msg: NodeMessageInFlow, ctx: ModelJobContext): Promise<Outputs>;
+  /** Runs on close, before the model handle is disposed (drop live streams, ...). */
+  onClose?(): Promise<void>;
+  /** Status while nothing runs; default the backend's name. */
+  idleText?(backendName: string): string;
 }
 
 /**
@@ -60,13 +64,16 @@ export function serveModel(RED: NodeAPI, node: Node, options: ServeModelOptions)
   serve(RED, node, {
     concurrency: options.concurrency,
     ready: model.backend.then((b) => { backendName = b.name; }),
-    idleStatus: () => ({ fill: 'green', shape: 'ring', text: backendName }),
+    idleStatus: () => ({ fill: 'green', shape: 'ring', text: options.idleText?.(backendName) ?? backendName }),
     async work(msg, { signal, progress }) {
       const backend = await model.backend;
       const separateOptions = { ...nodeSeparateOptions(backend), signal, onProgress: progress };
       return options.work(msg, { signal, progress, backend, separateOptions });
     },
-    onClose: () => model.dispose(),
+    onClose: async () => {
+      await options.onClose?.();
+      await model.dispose();
+    },
   });
 }
 

@@ -13,8 +13,10 @@ import { separate, type StemName } from '../../lib/separate';
 import { serveModel } from '../shared/model';
 import { serveRejected } from '../shared/serve';
 import { backendSetting, bitDepthSetting, concurrencySetting, maxSecondsSetting, rateSetting } from '../shared/settings';
+import { modeSetting, streamSettings, type StreamNodeDef } from '../shared/stream';
+import { STREAM_CONCURRENCY, StreamSeparateMode } from '../shared/stream-separate';
 
-interface VocalSplitNodeDef extends NodeDef {
+interface VocalSplitNodeDef extends NodeDef, StreamNodeDef {
   model?: string;
   backend?: string;
   output?: string;
@@ -42,6 +44,21 @@ export = function register(RED: NodeAPI): void {
     if (!bitDepth) return serveRejected(this, RED._('common.errors.bitDepth', { value: String(config.bitDepth) }));
     if (Number.isNaN(rate)) return serveRejected(this, RED._('common.errors.rate', { value: String(config.rate) }));
     if (!maxSeconds) return serveRejected(this, RED._('common.errors.maxSeconds', { value: String(config.maxSeconds) }));
+    const mode = modeSetting(config.mode);
+    if (!mode) return serveRejected(this, RED._('common.stream.errors.mode', { value: String(config.mode) }));
+    if (mode === 'stream') {
+      const settings = streamSettings(config);
+      if ('error' in settings) return serveRejected(this, RED._(settings.error, { value: String(settings.value) }));
+      const streams = new StreamSeparateMode(RED, this, settings);
+      return serveModel(RED, this, {
+        model: config.model ?? '',
+        backend: backendChoice,
+        concurrency: STREAM_CONCURRENCY,
+        work: (msg, { backend }) => streams.work(msg, backend),
+        onClose: () => streams.close(),
+        idleText: (name) => `${name} · ${RED._('common.stream.status.streams', { count: streams.streams })}`,
+      });
+    }
     serveModel(RED, this, {
       model: config.model ?? '',
       backend: backendChoice,

@@ -1,0 +1,72 @@
+/**
+ * The inverse STFT of frames that arrive in order: the same samples as istftAddFrames over the
+ * whole signal (window-squared normalisation of framing.ts), each handed out as soon as every
+ * frame over it has been added.
+ */
+import { framingPlan, type FramingPlan } from '../dsp/framing';
+import type { StftParams } from '../dsp/types';
+import type { FrameBlock } from './stream-stft';
+
+export class StreamIstft {
+  private readonly plan: FramingPlan;
+  private readonly scratch: Float32Array;
+  /** Overlap-added, normalised samples from absolute index `base` on. */
+  private acc: Float32Array;
+  private base = 0;
+  private nextFrame = 0;
+
+  constructor(params: StftParams) {
+    this.plan = framingPlan(params);
+    this.scratch = new Float32Array(params.fftSize);
+    this.acc = new Float32Array(4 * params.fftSize);
+  }
+
+  get framesIn(): number {
+    return this.nextFrame;
+  }
+
+  /**
+   * Adds frames (the next ones in order); returns the samples that are now final. Once the
+   * signal's `length` is known (its last frames), pass it: nothing at or past it is returned.
+   */
+  push(block: FrameBlock, length = Infinity): Float32Array {
+    if (block.first !== this.nextFrame) throw new Error(`StreamIstft: expected frame ${this.nextFrame}, got ${block.first}`);
+    const { fftSize: N, hop, bins, window: w, cycleInv, headLength, headInv, fft } = this.plan;
+    const lastEnd = (block.first + block.count) * hop + N / 2;
+    this.ensure(lastEnd - this.base);
+    const mask = hop - 1;
+    for (let j = 0; j < block.count; j++) {
+      const start = (block.first + j) * hop - N / 2;
+      this.scratch.fill(0);
+      fft.inverse(block.re, block.im, j * bins, w, this.scratch, 0);
+      for (let n = Math.max(0, -start); n < N; n++) {
+        const i = start + n;
+        this.acc[i - this.base] += this.scratch[n] * (i < headLength ? headInv[i] : cycleInv[i & mask]);
+      }
+    }
+    this.nextFrame += block.count;
+    // Sample i is final once the frame starting after it is in: i < nextFrame·hop − N/2.
+    return this.take(Math.min(length, Math.max(0, this.nextFrame * hop - N / 2)));
+  }
+
+  /** Every frame is in: the samples left before the signal's `length`. */
+  end(length: number): Float32Array {
+    return this.take(length);
+  }
+
+  private take(upTo: number): Float32Array {
+    const count = Math.max(0, upTo - this.base);
+    const out = this.acc.slice(0, count);
+    this.acc.copyWithin(0, count);
+    this.acc.fill(0, this.acc.length - count);
+    this.base += count;
+    return out;
+  }
+
+  private ensure(size: number): void {
+    if (size <= this.acc.length) return;
+    const grown = new Float32Array(Math.max(size, this.acc.length * 2));
+    grown.set(this.acc);
+    this.acc = grown;
+  }
+}

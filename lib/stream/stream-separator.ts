@@ -1,0 +1,178 @@
+/**
+ * One live stream's separation: chunks of audio in, the vocals and accompaniment of the samples
+ * that are final out, in order, as one continuous signal. The chain per channel is the offline
+ * separator's (resample to 44.1 kHz, STFT, U-Net mask, soft mask, iSTFT, resample back,
+ * accompaniment = mixture − vocals), with the state each step needs carried between chunks.
+ */
+import { concatChannels, StreamResampler } from '../audio/stream-resample';
+import { InvalidArgumentError } from '../errors';
+import { MODEL_RESAMPLING, MODEL_SAMPLE_RATE, MODEL_STFT } from '../separate/separator';
+import { DEFAULT_LATENCY, LATENCY_PRESETS, latencySeconds, type StreamLatency } from './latency';
+import type { MaskBatcher } from './mask-batcher';
+import { StreamIstft } from './stream-istft';
+import { StreamMasker, type MaskedBlock } from './stream-masker';
+import { StreamStft } from './stream-stft';
+
+export interface StreamFormat {
+  sampleRate: number;
+  channels: number;
+}
+
+/** Consecutive output samples of both stems, from sample `first` (of the stream, at its own rate). */
+export interface StreamOutput {
+  first: number;
+  vocals: Float32Array[];
+  accompaniment: Float32Array[];
+}
+
+export const MAX_STREAM_CHANNELS = 8;
+
+export class StreamSeparator {
+  readonly latency: StreamLatency;
+  private readonly stft: StreamStft[];
+  private readonly maskers: StreamMasker[];
+  private readonly istft: StreamIstft[];
+  /** Input samples not yet matched by output (for accompaniment = mixture − vocals). */
+  private pendingMix: Float32Array[];
+  /** Vocals already out of the iSTFT (and resampler) but ahead of the input by rounding. */
+  private pendingVocals: Float32Array[];
+  private received = 0;
+  private emitted = 0;
+  private receivedAtModelRate = 0;
+  private ended = false;
+
+  private constructor(readonly format: StreamFormat, batcher: MaskBatcher, latency: StreamLatency,
+    private readonly toModel: StreamResampler | null, private readonly fromModel: StreamResampler | null) {
+    this.latency = latency;
+    const bins = MODEL_STFT.fftSize / 2 + 1;
+    this.stft = Array.from({ length: format.channels }, () => new StreamStft(MODEL_STFT));
+    this.maskers = Array.from({ length: format.channels }, () => new StreamMasker(batcher, bins, latency));
+    this.istft = Array.from({ length: format.channels }, () => new StreamIstft(MODEL_STFT));
+    this.pendingMix = Array.from({ length: format.channels }, () => new Float32Array(0));
+    this.pendingVocals = Array.from({ length: format.channels }, () => new Float32Array(0));
+  }
+
+  static async create(format: StreamFormat, batcher: MaskBatcher, latency: StreamLatency = LATENCY_PRESETS[DEFAULT_LATENCY]): Promise<StreamSeparator> {
+    const { sampleRate, channels } = format;
+    if (!Number.isInteger(channels) || channels < 1 || channels > MAX_STREAM_CHANNELS) {
+      throw new InvalidArgumentError('BAD_CHANNELS', `a stream needs 1 to ${MAX_STREAM_CHANNELS} channels, got ${String(channels)}`);
+    }
+    if (!Number.isInteger(sampleRate) || sampleRate < 8000 || sampleRate > 192000) {
+      throw new InvalidArgumentError('BAD_SAMPLE_RATE', `a stream's sample rate must be an integer in 8000..192000 Hz, got ${String(sampleRate)}`);
+    }
+    const resampled = sampleRate !== MODEL_SAMPLE_RATE;
+    const toModel = resampled ? await StreamResampler.create(channels, sampleRate, MODEL_SAMPLE_RATE, MODEL_RESAMPLING.quality) : null;
+    const fromModel = resampled ? await StreamResampler.create(channels, MODEL_SAMPLE_RATE, sampleRate, MODEL_RESAMPLING.quality) : null;
+    return new StreamSeparator(format, batcher, latency, toModel, fromModel);
+  }
+
+  /** Worst-case algorithmic latency in seconds (the resamplers' few milliseconds not counted). */
+  get latencySeconds(): number {
+    return latencySeconds(this.latency, MODEL_STFT.fftSize, MODEL_STFT.hop, MODEL_SAMPLE_RATE);
+  }
+
+  get samplesIn(): number {
+    return this.received;
+  }
+
+  /** Adds a chunk (one Float32Array per channel, same length); resolves with the samples now final. */
+  async push(chunk: Float32Array[]): Promise<StreamOutput> {
+    if (this.ended) throw new InvalidArgumentError('STREAM_ENDED', 'this stream has ended');
+    this.checkChunk(chunk);
+    this.received += chunk[0].length;
+    this.pendingMix = this.pendingMix.map((p, c) => concat(p, chunk[c]));
+    const atModel = this.toModel ? this.toModel.push(chunk) : chunk;
+    this.receivedAtModelRate += atModel[0].length;
+    const blocks = await Promise.all(atModel.map(async (x, c) => this.maskers[c].push(this.stft[c].push(x))));
+    return this.output(blocks.map((b, c) => this.istft[c].push(applyMask(b))), false);
+  }
+
+  /** The stream ended: the rest of both stems. */
+  async end(): Promise<StreamOutput> {
+    if (this.ended) throw new InvalidArgumentError('STREAM_ENDED', 'this stream has ended');
+    this.ended = true;
+    let length = this.receivedAtModelRate;
+    const tail = this.toModel ? this.toModel.end() : null;
+    if (tail) length += tail[0].length;
+    const vocals = await Promise.all(this.stft.map(async (stft, c) => {
+      const parts: Float32Array[] = [];
+      const last = tail ? stft.push(tail[c]) : null;
+      if (last) parts.push(this.istft[c].push(applyMask(await this.maskers[c].push(last)), length));
+      parts.push(this.istft[c].push(applyMask(await this.maskers[c].push(stft.end())), length));
+      parts.push(this.istft[c].push(applyMask(await this.maskers[c].end()), length));
+      parts.push(this.istft[c].end(length));
+      return concat(...parts);
+    }));
+    return this.output(vocals, true);
+  }
+
+  /** Frees the resamplers' converters. Idempotent. */
+  dispose(): void {
+    this.toModel?.destroy();
+    this.fromModel?.destroy();
+  }
+
+  private output(vocalsAtModelRate: Float32Array[], final: boolean): StreamOutput {
+    let vocals = vocalsAtModelRate;
+    if (this.fromModel) {
+      vocals = this.fromModel.push(vocals);
+      if (final) vocals = concatChannels([vocals, this.fromModel.end()], vocals.length);
+    }
+    vocals = vocals.map((v, c) => concat(this.pendingVocals[c], v));
+    // Output never runs ahead of the input; at the end it is exactly as long.
+    const count = final ? this.received - this.emitted : Math.min(vocals[0].length, this.received - this.emitted);
+    this.pendingVocals = vocals.map((v) => v.slice(Math.min(count, v.length)));
+    vocals = vocals.map((v) => fitLength(v, count));
+    const accompaniment = vocals.map((v, c) => {
+      const mix = this.pendingMix[c];
+      const acc = new Float32Array(count);
+      for (let i = 0; i < count; i++) acc[i] = mix[i] - v[i];
+      this.pendingMix[c] = mix.slice(count);
+      return acc;
+    });
+    const first = this.emitted;
+    this.emitted += count;
+    return { first, vocals, accompaniment };
+  }
+
+  private checkChunk(chunk: Float32Array[]): void {
+    if (!Array.isArray(chunk) || chunk.length !== this.format.channels) {
+      throw new InvalidArgumentError('BAD_CHUNK', `this stream has ${this.format.channels} channel(s); the chunk has ${Array.isArray(chunk) ? chunk.length : 'none'}`);
+    }
+    const n = chunk[0].length;
+    for (const ch of chunk) {
+      if (!(ch instanceof Float32Array) || ch.length !== n) throw new InvalidArgumentError('BAD_CHUNK', 'every channel of a chunk must be a Float32Array of the same length');
+      for (let i = 0; i < ch.length; i++) {
+        if (!Number.isFinite(ch[i])) throw new InvalidArgumentError('BAD_CHUNK', `sample ${i} of the chunk is not a finite number`);
+      }
+    }
+  }
+}
+
+function applyMask(block: MaskedBlock): MaskedBlock {
+  const { re, im, mask } = block;
+  for (let i = 0; i < mask.length; i++) {
+    re[i] *= mask[i];
+    im[i] *= mask[i];
+  }
+  return block;
+}
+
+function concat(...parts: Float32Array[]): Float32Array {
+  if (parts.length === 1) return parts[0];
+  if (parts.length === 2 && parts[0].length === 0) return parts[1];
+  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function fitLength(x: Float32Array, n: number): Float32Array {
+  if (x.length === n) return x;
+  const out = new Float32Array(n);
+  out.set(x.subarray(0, n));
+  return out;
+}

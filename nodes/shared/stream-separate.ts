@@ -1,0 +1,83 @@
+/**
+ * The vocal-split node in stream mode: each message is the next chunk of the stream its key names;
+ * the stems of the samples that became final go out at once (nothing while the first second or so
+ * is still being looked ahead at), the rest with the message that has msg.complete.
+ */
+import type { NodeAPI, NodeMessageInFlow, Node } from 'node-red';
+import type { MaskBackend } from '../../lib/model/backends/types';
+import { LATENCY_PRESETS } from '../../lib/stream/latency';
+import { MaskBatcher } from '../../lib/stream/mask-batcher';
+import { StreamRegistry } from '../../lib/stream/stream-registry';
+import { StreamSeparator, type StreamOutput } from '../../lib/stream/stream-separator';
+import type { Outputs } from './serve';
+import { checkSameFormat, chunkOf, chunkPayload, isLastChunk, streamInfo, streamKeyOf, type StreamSettings } from './stream';
+
+/** Streams run side by side (their patches batch together); each stream's chunks stay in order. */
+export const STREAM_CONCURRENCY = 64;
+
+export class StreamSeparateMode {
+  private readonly registry: StreamRegistry<StreamSeparator>;
+  private batcher?: MaskBatcher;
+
+  constructor(private readonly RED: NodeAPI, node: Node, private readonly settings: StreamSettings) {
+    this.registry = new StreamRegistry({
+      idleMs: settings.idleSeconds * 1000,
+      onIdle: (key) => node.log(RED._('common.stream.log.idle', { key, seconds: settings.idleSeconds })),
+    });
+  }
+
+  get streams(): number {
+    return this.registry.size;
+  }
+
+  async work(msg: NodeMessageInFlow, backend: MaskBackend): Promise<Outputs> {
+    const { RED, settings } = this;
+    const key = streamKeyOf(RED, msg, settings.key);
+    const last = isLastChunk(msg);
+    let chunk;
+    try {
+      chunk = chunkOf(RED, msg, settings);
+    } catch (err) {
+      this.registry.discard(key); // a stream with a hole in it is not worth continuing
+      throw err;
+    }
+    const batcher = (this.batcher ??= new MaskBatcher(backend));
+    const format = chunk.channels.length > 0 ? chunk.format : { sampleRate: settings.sampleRate, channels: settings.channels };
+    const latency = LATENCY_PRESETS[settings.latency];
+    const out = await this.registry.run(key, () => StreamSeparator.create(format, batcher, latency), async (stream) => {
+      checkSameFormat(RED, stream.format, chunk);
+      const parts: StreamOutput[] = [];
+      if (chunk.channels.length > 0) parts.push(await stream.push(chunk.channels));
+      if (last) parts.push(await stream.end());
+      return { output: joinOutputs(parts, stream.format.channels), stream };
+    }, { last });
+    const { output, stream } = out;
+    if (output.vocals[0].length === 0 && !last) return [null, null];
+    const info = streamInfo(key, output.first, stream.format, stream.latencySeconds, last);
+    return (['vocals', 'accompaniment'] as const).map((stem) => ({
+      ...msg,
+      ...info,
+      payload: chunkPayload(output[stem], stream.format.sampleRate, chunk.encoding),
+      stem,
+    }));
+  }
+
+  close(): Promise<void> {
+    return this.registry.closeAll();
+  }
+}
+
+function joinOutputs(parts: StreamOutput[], channels: number): StreamOutput {
+  if (parts.length === 1) return parts[0];
+  const first = parts[0]?.first ?? 0;
+  const join = (stem: 'vocals' | 'accompaniment'): Float32Array[] => Array.from({ length: channels }, (_, c) => {
+    const out = new Float32Array(parts.reduce((n, p) => n + (p[stem][c]?.length ?? 0), 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p[stem][c] ?? [], at);
+      at += p[stem][c]?.length ?? 0;
+    }
+    return out;
+  });
+  return { first, vocals: join('vocals'), accompaniment: join('accompaniment') };
+}

@@ -1,0 +1,125 @@
+/**
+ * Stream mode, shared by the nodes that offer it: which stream a message belongs to, its chunk
+ * (raw PCM bytes or audio), the stream's format, and how output chunks are shaped.
+ */
+import type { NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
+import type { AudioData } from '../../lib/audio/types';
+import { findAudioProblem } from '../../lib/audio/validate';
+import { describePayload, isAudioData, isBytes } from '../../lib/payloads';
+import { DEFAULT_LATENCY, isLatencyPreset, type LatencyPreset } from '../../lib/stream/latency';
+import { decodePcm, encodePcm, isPcmEncoding, type PcmEncoding } from '../../lib/stream/pcm';
+import { MAX_STREAM_CHANNELS, type StreamFormat } from '../../lib/stream/stream-separator';
+import { isIntegerIn, numberSetting } from './settings';
+
+export interface StreamSettings {
+  /** Message property naming the stream (RED.util.getMessageProperty path); default 'topic'. */
+  key: string;
+  /** Raw PCM chunks: their encoding, rate and channels unless the message says otherwise. */
+  encoding: PcmEncoding;
+  sampleRate: number;
+  channels: number;
+  latency: LatencyPreset;
+  idleSeconds: number;
+}
+
+export interface StreamNodeDef {
+  mode?: string;
+  streamKey?: string;
+  pcmEncoding?: string;
+  pcmRate?: string | number;
+  pcmChannels?: string | number;
+  latency?: string;
+  idleTimeout?: string | number;
+}
+
+/** 'stream' or 'file' (the default); undefined if neither. */
+export function modeSetting(value: unknown): 'file' | 'stream' | undefined {
+  const v = value === undefined || value === '' ? 'file' : value;
+  return v === 'file' || v === 'stream' ? v : undefined;
+}
+
+/** The node's stream settings, or the catalog key and value of the first bad one. */
+export function streamSettings(config: StreamNodeDef): StreamSettings | { error: string; value: unknown } {
+  const key = (config.streamKey ?? '').trim() || 'topic';
+  const encoding = config.pcmEncoding || 's16le';
+  if (!isPcmEncoding(encoding)) return { error: 'common.stream.errors.encoding', value: config.pcmEncoding };
+  const sampleRate = numberSetting(config.pcmRate, 44100);
+  if (!isIntegerIn(sampleRate, 8000, 192000)) return { error: 'common.stream.errors.rate', value: config.pcmRate };
+  const channels = numberSetting(config.pcmChannels, 2);
+  if (!isIntegerIn(channels, 1, MAX_STREAM_CHANNELS)) return { error: 'common.stream.errors.channels', value: config.pcmChannels };
+  const latency = config.latency || DEFAULT_LATENCY;
+  if (!isLatencyPreset(latency)) return { error: 'common.stream.errors.latency', value: config.latency };
+  const idleSeconds = numberSetting(config.idleTimeout, 10);
+  if (!(idleSeconds > 0 && idleSeconds <= 3600)) return { error: 'common.stream.errors.idle', value: config.idleTimeout };
+  return { key, encoding, sampleRate, channels, latency, idleSeconds };
+}
+
+/** The stream a message belongs to: the key property as a string ('' when the message has none). */
+export function streamKeyOf(RED: NodeAPI, msg: NodeMessageInFlow, property: string): string {
+  const value: unknown = RED.util.getMessageProperty(msg, property);
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** msg.complete set (to anything but false): the stream ends after this message's chunk. */
+export function isLastChunk(msg: NodeMessageInFlow): boolean {
+  const complete = (msg as { complete?: unknown }).complete;
+  return complete !== undefined && complete !== false;
+}
+
+export interface Chunk {
+  channels: Float32Array[];
+  format: StreamFormat;
+  /** The PCM encoding it came in, or null for audio { sampleRate, channels }. */
+  encoding: PcmEncoding | null;
+}
+
+/**
+ * The chunk in msg.payload: PCM bytes (format from msg.sampleRate / msg.channels / msg.encoding,
+ * else the node's) or audio. An empty payload on the last message is an empty chunk. Throws with a
+ * message for people on anything else.
+ */
+export function chunkOf(RED: NodeAPI, msg: NodeMessageInFlow, settings: StreamSettings): Chunk {
+  const payload: unknown = msg.payload;
+  const m = msg as { sampleRate?: unknown; channels?: unknown; encoding?: unknown };
+  if (isBytes(payload)) {
+    const encoding = m.encoding ?? settings.encoding;
+    if (!isPcmEncoding(encoding)) throw new Error(RED._('common.stream.errors.encoding', { value: String(encoding) }));
+    const sampleRate = m.sampleRate ?? settings.sampleRate;
+    if (typeof sampleRate !== 'number' || !isIntegerIn(sampleRate, 8000, 192000)) throw new Error(RED._('common.stream.errors.rate', { value: String(sampleRate) }));
+    const channels = m.channels ?? settings.channels;
+    if (typeof channels !== 'number' || !isIntegerIn(channels, 1, MAX_STREAM_CHANNELS)) throw new Error(RED._('common.stream.errors.channels', { value: String(channels) }));
+    return { channels: decodePcm(payload, encoding, channels), format: { sampleRate, channels }, encoding };
+  }
+  if (isAudioData(payload)) {
+    const problem = findAudioProblem(payload);
+    if (problem) throw new Error(problem.message);
+    return { channels: payload.channels, format: { sampleRate: payload.sampleRate, channels: payload.channels.length }, encoding: null };
+  }
+  if ((payload === undefined || payload === null || payload === '') && isLastChunk(msg)) {
+    return { channels: [], format: { sampleRate: 0, channels: 0 }, encoding: null };
+  }
+  throw new Error(RED._('common.stream.errors.payload', { got: describePayload(payload) }));
+}
+
+/** Same format as the stream's first chunk, or an error saying what changed. */
+export function checkSameFormat(RED: NodeAPI, first: StreamFormat, chunk: Chunk): void {
+  if (chunk.channels.length === 0) return;
+  if (chunk.format.sampleRate !== first.sampleRate || chunk.format.channels !== first.channels) {
+    throw new Error(RED._('common.stream.errors.formatChanged', {
+      rate: chunk.format.sampleRate, channels: chunk.format.channels, firstRate: first.sampleRate, firstChannels: first.channels,
+    }));
+  }
+}
+
+/** An output chunk shaped like the input: PCM bytes in the same encoding, or audio. */
+export function chunkPayload(channels: Float32Array[], sampleRate: number, encoding: PcmEncoding | null): Buffer | AudioData {
+  return encoding ? encodePcm(channels, encoding) : { sampleRate, channels };
+}
+
+/** What every output message of a stream carries besides its payload. */
+export function streamInfo(key: string, first: number, format: StreamFormat, latencySeconds: number, last: boolean): Partial<NodeMessage> {
+  const info: Record<string, unknown> = { stream: { key, first, sampleRate: format.sampleRate, channels: format.channels, latency: latencySeconds } };
+  if (last) info.complete = true;
+  return info;
+}

@@ -1,0 +1,189 @@
+/**
+ * The vocal-split node in stream mode, in a real Node-RED runtime: PCM chunks keyed by msg.topic
+ * come back as the stems of one continuous signal (the same samples as lib/stream on its own),
+ * streams do not mix, an idle stream is freed, and a bad chunk fails its own stream only.
+ */
+import assert from 'node:assert/strict';
+import type { NodeMessage } from 'node-red';
+import { resample } from '../lib/audio/resample';
+import type { AudioData } from '../lib/audio/types';
+import { cachedEngineCount, createBackend } from '../lib/model/backends';
+import { LATENCY_PRESETS } from '../lib/stream/latency';
+import { MaskBatcher } from '../lib/stream/mask-batcher';
+import { decodePcm, encodePcm } from '../lib/stream/pcm';
+import { StreamSeparator } from '../lib/stream/stream-separator';
+import vocalSplitInit from '../nodes/vocal-split/vocal-split';
+import { editorAccepts, editorDefinitions, helper, loadFlow, localized, nextMessage, nodeFile, recordLogs, smallTestModel } from './support/node-red';
+import { catchNode, expectCaught, mir1kClip, standardFlow, underTest, type CaughtMsg } from './support/node-specs';
+
+const TYPE = 'vocal-split';
+const node = localized(vocalSplitInit, TYPE);
+type StreamMsg = NodeMessage & { payload: Buffer | AudioData; stem: string; topic?: string; complete?: boolean; stream: { key: string; first: number; sampleRate: number; channels: number; latency: number } };
+
+/** A 44.1 kHz stereo song as s16le chunks of `chunkMs`. */
+async function pcmSong(name: string, chunkMs: number): Promise<{ chunks: Buffer[]; audio: AudioData }> {
+  const clip = await resample(await mir1kClip(name), 44100);
+  const bytes = encodePcm(clip.channels, 's16le');
+  const step = Math.round((44100 * chunkMs) / 1000) * 4;
+  const chunks: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += step) chunks.push(bytes.subarray(at, at + step));
+  return { chunks, audio: { sampleRate: 44100, channels: decodePcm(bytes, 's16le', 2) } };
+}
+
+/** Everything both outputs send, by stream key. */
+function collect(): Map<string, { vocals: StreamMsg[]; accompaniment: StreamMsg[] }> {
+  const got = new Map<string, { vocals: StreamMsg[]; accompaniment: StreamMsg[] }>();
+  for (const [id, stem] of [['out', 'vocals'], ['out2', 'accompaniment']] as const) {
+    (helper.getNode(id) as unknown as import('node:events').EventEmitter).on('input', (msg: StreamMsg) => {
+      const key = msg.stream.key;
+      if (!got.has(key)) got.set(key, { vocals: [], accompaniment: [] });
+      got.get(key)![stem].push(msg);
+    });
+  }
+  return got;
+}
+
+/** Waits until the stream `key` has sent its last (msg.complete) messages on both outputs. */
+async function untilComplete(got: ReturnType<typeof collect>, key: string): Promise<void> {
+  for (let i = 0; i < 6000; i++) {
+    const s = got.get(key);
+    if (s && s.vocals.at(-1)?.complete && s.accompaniment.at(-1)?.complete) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`stream ${key} never completed`);
+}
+
+function joined(msgs: StreamMsg[]): Buffer {
+  let expected = 0;
+  for (const m of msgs) {
+    assert.equal(m.stream.first, expected, 'chunks are consecutive');
+    expected += (m.payload as Buffer).length / 4;
+  }
+  return Buffer.concat(msgs.map((m) => m.payload as Buffer));
+}
+
+/** The stems lib/stream makes of the same samples with the same model, as s16le. */
+async function reference(model: string, audio: AudioData, chunkSamples: number): Promise<{ vocals: Buffer; accompaniment: Buffer }> {
+  const backend = await createBackend(model, { backend: 'onnx' });
+  try {
+    const sep = await StreamSeparator.create({ sampleRate: 44100, channels: 2 }, new MaskBatcher(backend), LATENCY_PRESETS.balanced);
+    const parts: Array<{ vocals: Float32Array[]; accompaniment: Float32Array[] }> = [];
+    const n = audio.channels[0].length;
+    for (let at = 0; at < n; at += chunkSamples) parts.push(await sep.push(audio.channels.map((c) => c.subarray(at, at + chunkSamples))));
+    parts.push(await sep.end());
+    sep.dispose();
+    const enc = (stem: 'vocals' | 'accompaniment'): Buffer => Buffer.concat(parts.map((p) => encodePcm(p[stem], 's16le')));
+    return { vocals: enc('vocals'), accompaniment: enc('accompaniment') };
+  } finally {
+    await backend.dispose();
+  }
+}
+
+describe('vocal-split node, stream mode', function () {
+  this.timeout(120_000);
+  let model: string;
+  before(async function () { model = await smallTestModel(); });
+  afterEach(async function () {
+    await helper.unload();
+    assert.equal(cachedEngineCount(), 0, 'every engine freed once the nodes closed');
+  });
+
+  const streamFlow = (extra: Record<string, unknown> = {}): ReturnType<typeof standardFlow> => standardFlow(TYPE, {
+    model, backend: 'onnx', mode: 'stream', pcmEncoding: 's16le', pcmRate: '44100', pcmChannels: '2', latency: 'balanced', idleTimeout: '10', ...extra,
+  }, 2);
+
+  it('the editor accepts its stream settings and refuses bad ones', function () {
+    const def = editorDefinitions(nodeFile(TYPE).replace(/\.js$/, '.html')).get(TYPE);
+    assert.ok(def);
+    const cases: Array<[string, string[], string[]]> = [
+      ['mode', ['file', 'stream'], ['live']],
+      ['pcmEncoding', ['s16le', 'f32le'], ['u8']],
+      ['pcmRate', ['44100', '16000'], ['100', 'x']],
+      ['pcmChannels', ['1', '2', '8'], ['0', '9']],
+      ['latency', ['low', 'balanced', 'quality'], ['none']],
+      ['idleTimeout', ['10', '0.5'], ['0', '-1', '4000']],
+    ];
+    for (const [field, good, bad] of cases) {
+      for (const v of good) assert.ok(editorAccepts(def, field, v), `${field} '${v}' accepted`);
+      for (const v of bad) assert.ok(!editorAccepts(def, field, v), `${field} '${v}' refused`);
+    }
+  });
+
+  it('turns 100 ms PCM chunks into the stems of one continuous signal, ending on msg.complete', async function () {
+    const { chunks, audio } = await pcmSong('Kenshin_2_10.wav', 100);
+    await loadFlow([node, catchNode], streamFlow());
+    const got = collect();
+    chunks.forEach((payload, i) => underTest().receive({ topic: 'jukebox', payload, complete: i === chunks.length - 1 ? true : undefined } as NodeMessage));
+    await untilComplete(got, 'jukebox');
+    const s = got.get('jukebox')!;
+    assert.ok(s.vocals.length < chunks.length, 'nothing is sent while the first chunks are looked ahead at');
+    const vocals = joined(s.vocals);
+    const accompaniment = joined(s.accompaniment);
+    const mix = Buffer.concat(chunks);
+    assert.equal(vocals.length, mix.length, 'as many samples out as in');
+    const ref = await reference(model, audio, 4410);
+    assert.ok(vocals.equals(ref.vocals) && accompaniment.equals(ref.accompaniment), 'the same samples as lib/stream');
+    let worst = 0;
+    for (let i = 0; i < mix.length; i += 2) worst = Math.max(worst, Math.abs(vocals.readInt16LE(i) + accompaniment.readInt16LE(i) - mix.readInt16LE(i)));
+    assert.ok(worst <= 1, `the stems add up to the mixture (off by ${worst} LSB)`);
+    assert.equal(s.vocals.at(-1)?.stem, 'vocals');
+    assert.equal(s.accompaniment.at(-1)?.stem, 'accompaniment');
+    assert.ok(Math.abs(s.vocals[0].stream.latency - 1.207) < 0.01, 'each message states the latency');
+  });
+
+  it('keeps interleaved streams apart, and a bad chunk fails its own stream only', async function () {
+    const a = await pcmSong('Kenshin_2_10.wav', 100);
+    const b = await pcmSong('annar_4_02.wav', 250);
+    await loadFlow([node, catchNode], streamFlow());
+    const got = collect();
+    const errors: CaughtMsg[] = [];
+    (helper.getNode('caught') as unknown as import('node:events').EventEmitter).on('input', (m: CaughtMsg) => errors.push(m));
+    const n = Math.max(a.chunks.length, b.chunks.length);
+    for (let i = 0; i < n; i++) {
+      if (i < a.chunks.length) underTest().receive({ topic: 'a', payload: a.chunks[i], complete: i === a.chunks.length - 1 || undefined } as NodeMessage);
+      if (i < b.chunks.length) underTest().receive({ topic: 'b', payload: b.chunks[i], complete: i === b.chunks.length - 1 || undefined } as NodeMessage);
+      if (i === 5) underTest().receive({ topic: 'c', payload: Buffer.alloc(3) }); // a third stream, broken
+    }
+    await untilComplete(got, 'a');
+    await untilComplete(got, 'b');
+    assert.equal(errors.length, 1);
+    assert.match(errors[0].error.message, /multiple of 4 bytes; got 3/);
+    assert.equal(errors[0].topic, 'c');
+    const refA = await reference(model, a.audio, 4410);
+    const refB = await reference(model, b.audio, 11025);
+    assert.ok(joined(got.get('a')!.vocals).equals(refA.vocals), 'stream a = a alone');
+    assert.ok(joined(got.get('b')!.vocals).equals(refB.vocals), 'stream b = b alone');
+  });
+
+  it('frees a stream that stops sending, after the idle timeout', async function () {
+    const { chunks } = await pcmSong('Kenshin_2_10.wav', 100);
+    await loadFlow([node, catchNode], streamFlow({ idleTimeout: '0.3' }));
+    const logs = recordLogs(underTest());
+    for (const payload of chunks.slice(0, 5)) underTest().receive({ topic: 'radio', payload });
+    for (let i = 0; i < 300 && !logs.some((l) => /radio/.test(l)); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(logs.some((l) => /stream 'radio' dropped after 0.3 s/.test(l)), `logged: ${JSON.stringify(logs)}`);
+  });
+
+  it('takes audio chunks too, and refuses a chunk whose format differs from the stream\'s', async function () {
+    const clip = await mir1kClip('Kenshin_2_10.wav');
+    await loadFlow([node, catchNode], streamFlow());
+    const got = collect();
+    const half = Math.floor(clip.channels[0].length / 2);
+    underTest().receive({ topic: 'x', payload: { sampleRate: 16000, channels: clip.channels.map((c) => c.slice(0, half)) } });
+    underTest().receive({ topic: 'x', payload: { sampleRate: 16000, channels: clip.channels.map((c) => c.slice(half)) }, complete: true } as NodeMessage);
+    await untilComplete(got, 'x');
+    const out = got.get('x')!.vocals;
+    assert.ok(out.every((m) => !Buffer.isBuffer(m.payload) && (m.payload as AudioData).sampleRate === 16000), 'audio in, audio out');
+    assert.equal(out.reduce((n, m) => n + (m.payload as AudioData).channels[0].length, 0), clip.channels[0].length);
+    underTest().receive({ topic: 'y', payload: { sampleRate: 16000, channels: [clip.channels[0].slice(0, 1600)] } });
+    await expectCaught({ topic: 'y', payload: { sampleRate: 44100, channels: [clip.channels[0].slice(0, 1600)] } }, /44100 Hz, 1 ch but the stream started as 16000 Hz, 1 ch/);
+    await expectCaught({ topic: 'y', payload: 'not audio' }, /raw PCM bytes \(Buffer\) or audio/);
+  });
+
+  it('refuses absurd stream settings at deploy time', async function () {
+    await loadFlow([node, catchNode], streamFlow({ pcmChannels: '0' }));
+    const caught = nextMessage<CaughtMsg>(helper.getNode('caught'));
+    underTest().receive({ payload: Buffer.alloc(4) });
+    assert.match((await caught).error.message, /1 to 8 channels, got '0'/);
+  });
+});
