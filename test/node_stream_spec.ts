@@ -12,9 +12,13 @@ import { LATENCY_PRESETS } from '../lib/stream/latency';
 import { MaskBatcher } from '../lib/stream/mask-batcher';
 import { decodePcm, encodePcm } from '../lib/stream/pcm';
 import { StreamSeparator } from '../lib/stream/stream-separator';
+import applyMaskInit from '../nodes/apply-mask/apply-mask';
+import istftInit from '../nodes/istft/istft';
+import stftInit from '../nodes/stft/stft';
+import unetMaskInit from '../nodes/unet-mask/unet-mask';
 import vocalSplitInit from '../nodes/vocal-split/vocal-split';
 import { editorAccepts, editorDefinitions, helper, loadFlow, localized, nextMessage, nodeFile, recordLogs, smallTestModel } from './support/node-red';
-import { catchNode, expectCaught, mir1kClip, standardFlow, underTest, type CaughtMsg } from './support/node-specs';
+import { catchNode, expectCaught, mir1kClip, standardFlow, underTest, UNDER_TEST as UNDER_TEST_ID, type CaughtMsg } from './support/node-specs';
 
 const TYPE = 'vocal-split';
 const node = localized(vocalSplitInit, TYPE);
@@ -185,5 +189,69 @@ describe('vocal-split node, stream mode', function () {
     const caught = nextMessage<CaughtMsg>(helper.getNode('caught'));
     underTest().receive({ payload: Buffer.alloc(4) });
     assert.match((await caught).error.message, /1 to 8 channels, got '0'/);
+  });
+});
+
+describe('the one-step nodes in stream mode', function () {
+  this.timeout(120_000);
+  let model: string;
+  before(async function () { model = await smallTestModel(); });
+  afterEach(async function () {
+    await helper.unload();
+    assert.equal(cachedEngineCount(), 0, 'every engine freed once the nodes closed');
+  });
+
+  it('stft → unet mask → apply mask → istft gives the vocal-split node\'s stream vocals, at 16 kHz in and out', async function () {
+    const clip = await mir1kClip('Kenshin_2_10.wav');
+    const stream = { mode: 'stream', streamKey: 'topic', idleTimeout: '10' };
+    await loadFlow([
+      localized(stftInit, 'vocal-split-stft'), localized(unetMaskInit, 'vocal-split-unet-mask'), localized(applyMaskInit, 'vocal-split-apply-mask'),
+      localized(istftInit, 'vocal-split-istft'), node, catchNode,
+    ], [
+      { id: 'c-stft', type: 'vocal-split-stft', fftSize: '4096', hop: '1024', resample: true, ...stream, wires: [['c-mask']] },
+      { id: 'c-mask', type: 'vocal-split-unet-mask', model, backend: 'onnx', concurrency: '1', latency: 'balanced', ...stream, wires: [['c-apply']] },
+      { id: 'c-apply', type: 'vocal-split-apply-mask', stem: 'vocals', outputs: 1, wires: [['c-istft']] },
+      { id: 'c-istft', type: 'vocal-split-istft', rate: 'original', ...stream, wires: [['chain-out']] },
+      { id: 'chain-out', type: 'helper' },
+      { id: UNDER_TEST_ID, type: TYPE, model, backend: 'onnx', mode: 'stream', latency: 'balanced', idleTimeout: '10', wires: [['out'], ['out2']] },
+      { id: 'out', type: 'helper' },
+      { id: 'out2', type: 'helper' },
+      { id: 'catcher', type: 'catch', scope: null, wires: [['caught']] },
+      { id: 'caught', type: 'helper' },
+    ]);
+    const errors: string[] = [];
+    (helper.getNode('caught') as unknown as import('node:events').EventEmitter).on('input', (m: CaughtMsg) => errors.push(m.error.message));
+    const chain: StreamMsg[] = [];
+    (helper.getNode('chain-out') as unknown as import('node:events').EventEmitter).on('input', (m: StreamMsg) => chain.push(m));
+    const got = collect();
+    const voice = clip.channels[1];
+    const step = 1600;
+    for (let at = 0; at < voice.length; at += step) {
+      const last = at + step >= voice.length;
+      const payload = { sampleRate: 16000, channels: [voice.slice(at, at + step)] };
+      helper.getNode('c-stft').receive({ topic: 's', payload, complete: last || undefined } as NodeMessage);
+      underTest().receive({ topic: 's', payload, complete: last || undefined } as NodeMessage);
+    }
+    await untilComplete(got, 's');
+    for (let i = 0; i < 3000 && !chain.at(-1)?.complete; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(errors, []);
+    const join = (msgs: StreamMsg[]): Float32Array => {
+      const out = new Float32Array(msgs.reduce((n, m) => n + (m.payload as AudioData).channels[0].length, 0));
+      let at = 0;
+      for (const m of msgs) {
+        assert.equal(m.stream.first, at, 'consecutive chunks');
+        out.set((m.payload as AudioData).channels[0], at);
+        at += (m.payload as AudioData).channels[0].length;
+      }
+      return out;
+    };
+    const a = join(chain);
+    const b = join(got.get('s')!.vocals);
+    assert.equal(a.length, voice.length);
+    assert.equal(b.length, voice.length);
+    let worst = 0;
+    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+    assert.ok(worst < 1e-5, `chain and vocal-split differ by ${worst}`);
+    assert.ok((chain[0].payload as AudioData).sampleRate === 16000, 'back at the input rate');
   });
 });

@@ -11,8 +11,10 @@ import { MODEL_RESAMPLING } from '../../lib/separate';
 import { serve, serveRejected } from '../shared/serve';
 import { isIntegerIn } from '../shared/settings';
 import { audioSummary } from '../shared/summary';
+import { modeSetting, streamSettings, type StreamNodeDef } from '../shared/stream';
+import { istftStreamStage } from '../shared/stream-chain';
 
-interface IstftNodeDef extends NodeDef {
+interface IstftNodeDef extends NodeDef, StreamNodeDef {
   rate?: string;
 }
 
@@ -22,6 +24,14 @@ export = function register(RED: NodeAPI): void {
     const rate = config.rate || 'original';
     if (rate !== 'original' && rate !== 'spectrogram') {
       return serveRejected(this, RED._('vocal-split-istft.errors.rate', { value: String(config.rate) }));
+    }
+    const mode = modeSetting(config.mode);
+    if (!mode) return serveRejected(this, RED._('common.stream.errors.mode', { value: String(config.mode) }));
+    if (mode === 'stream') {
+      const settings = streamSettings(config);
+      if ('error' in settings) return serveRejected(this, RED._(settings.error, { value: String(settings.value) }));
+      const stage = istftStreamStage(RED, this, settings, rate === 'original');
+      return serve(RED, this, { work: (msg) => stage.work(msg), onClose: () => stage.close() });
     }
     serve(RED, this, {
       async work(msg, { signal, progress }) {

@@ -13,8 +13,10 @@ import { MODEL_RESAMPLING, MODEL_SAMPLE_RATE } from '../../lib/separate';
 import { serve, serveRejected } from '../shared/serve';
 import { isIntegerIn, isPowerOfTwo, numberSetting } from '../shared/settings';
 import { spectrogramSummary } from '../shared/summary';
+import { modeSetting, streamSettings, type StreamNodeDef } from '../shared/stream';
+import { stftStreamStage } from '../shared/stream-chain';
 
-interface StftNodeDef extends NodeDef {
+interface StftNodeDef extends NodeDef, StreamNodeDef {
   fftSize?: string | number;
   hop?: string | number;
   resample?: boolean | string;
@@ -34,6 +36,14 @@ export = function register(RED: NodeAPI): void {
       return;
     }
     const toModelRate = config.resample === undefined || config.resample === true || config.resample === 'true';
+    const mode = modeSetting(config.mode);
+    if (!mode) return serveRejected(this, RED._('common.stream.errors.mode', { value: String(config.mode) }));
+    if (mode === 'stream') {
+      const settings = streamSettings(config);
+      if ('error' in settings) return serveRejected(this, RED._(settings.error, { value: String(settings.value) }));
+      const stage = stftStreamStage(RED, this, settings, { fftSize, hop }, toModelRate);
+      return serve(RED, this, { work: (msg) => stage.work(msg), onClose: () => stage.close() });
+    }
     serve(RED, this, {
       async work(msg, { signal, progress }) {
         const audio: unknown = msg.payload;

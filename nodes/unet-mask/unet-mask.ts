@@ -10,8 +10,11 @@ import { MODEL_SAMPLE_RATE, MODEL_STFT, computeMask } from '../../lib/separate';
 import { serveModel } from '../shared/model';
 import { serveRejected } from '../shared/serve';
 import { backendSetting, concurrencySetting } from '../shared/settings';
+import { modeSetting, streamSettings, type StreamNodeDef } from '../shared/stream';
+import { maskStreamStage } from '../shared/stream-chain';
+import { STREAM_CONCURRENCY } from '../shared/stream-separate';
 
-interface UNetMaskNodeDef extends NodeDef {
+interface UNetMaskNodeDef extends NodeDef, StreamNodeDef {
   model?: string;
   backend?: string;
   concurrency?: string | number;
@@ -24,6 +27,20 @@ export = function register(RED: NodeAPI): void {
     const concurrency = concurrencySetting(config.concurrency);
     if (!backendChoice) return serveRejected(this, RED._('common.errors.backend', { value: String(config.backend) }));
     if (!concurrency) return serveRejected(this, RED._('common.errors.concurrency', { value: String(config.concurrency) }));
+    const mode = modeSetting(config.mode);
+    if (!mode) return serveRejected(this, RED._('common.stream.errors.mode', { value: String(config.mode) }));
+    if (mode === 'stream') {
+      const settings = streamSettings(config);
+      if ('error' in settings) return serveRejected(this, RED._(settings.error, { value: String(settings.value) }));
+      const stage = maskStreamStage(RED, this, settings, (spec) => checkFraming(RED, spec));
+      return serveModel(RED, this, {
+        model: config.model ?? '',
+        backend: backendChoice,
+        concurrency: STREAM_CONCURRENCY,
+        work: (msg, { backend }) => stage.work(msg, backend),
+        onClose: () => stage.close(),
+      });
+    }
     serveModel(RED, this, {
       model: config.model ?? '',
       backend: backendChoice,

@@ -1,0 +1,218 @@
+/**
+ * Stream mode of the one-step nodes (stft → unet mask → apply mask → istft): each keeps, per stream
+ * key, the state its step needs between chunks, and passes chunks on as soon as they are final.
+ * Chunks between them are the usual spectrogram / mask payloads covering frames
+ * [firstFrame, firstFrame + frames) of the stream, with `length` the samples received so far
+ * (the whole signal's length on the last chunk, the one with msg.complete). apply mask needs no
+ * state: it works on such chunks as they are.
+ */
+import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
+import { concatChannels, StreamResampler } from '../../lib/audio/stream-resample';
+import type { Spectrogram, StftParams } from '../../lib/dsp/types';
+import type { MaskBackend } from '../../lib/model/backends/types';
+import { describePayload, isSpectrogram } from '../../lib/payloads';
+import { MODEL_RESAMPLING, MODEL_SAMPLE_RATE, MODEL_STFT } from '../../lib/separate/separator';
+import type { Mask } from '../../lib/separate/types';
+import { LATENCY_PRESETS } from '../../lib/stream/latency';
+import { MaskBatcher } from '../../lib/stream/mask-batcher';
+import { StreamIstft } from '../../lib/stream/stream-istft';
+import { StreamMasker, type MaskedBlock } from '../../lib/stream/stream-masker';
+import { StreamRegistry } from '../../lib/stream/stream-registry';
+import { StreamStft, type FrameBlock } from '../../lib/stream/stream-stft';
+import type { Outputs } from './serve';
+import { checkSameFormat, chunkOf, isLastChunk, streamInfo, streamKeyOf, type StreamSettings } from './stream';
+
+export type SpectrogramChunk = Spectrogram & { firstFrame: number };
+export type MaskChunk = Mask & { firstFrame: number };
+
+/** Frames of every channel as one spectrogram chunk. */
+function spectrogramChunk(blocks: FrameBlock[], params: StftParams, sampleRate: number, length: number): SpectrogramChunk {
+  const bins = params.fftSize / 2 + 1;
+  return {
+    fftSize: params.fftSize, hop: params.hop, sampleRate, length, bins,
+    frames: blocks[0]?.count ?? 0, firstFrame: blocks[0]?.first ?? 0,
+    re: blocks.map((b) => b.re), im: blocks.map((b) => b.im),
+  };
+}
+
+function joinBlocks<B extends FrameBlock>(a: B, b: B, extra?: (x: B, y: B) => Partial<B>): B {
+  const cat = (x: Float32Array, y: Float32Array): Float32Array => {
+    const out = new Float32Array(x.length + y.length);
+    out.set(x);
+    out.set(y, x.length);
+    return out;
+  };
+  return { ...a, count: a.count + b.count, re: cat(a.re, b.re), im: cat(a.im, b.im), ...(extra?.(a, b) ?? {}) };
+}
+
+function registryFor(RED: NodeAPI, node: Node, settings: Pick<StreamSettings, 'idleSeconds'>): StreamRegistry<{ dispose(): void }> {
+  return new StreamRegistry({
+    idleMs: settings.idleSeconds * 1000,
+    onIdle: (key) => node.log(RED._('common.stream.log.idle', { key, seconds: settings.idleSeconds })),
+  });
+}
+
+function chunkSpectrogram(RED: NodeAPI, msg: NodeMessageInFlow): SpectrogramChunk | null {
+  const spec: unknown = msg.payload;
+  if (isSpectrogram(spec) && typeof (spec as Partial<SpectrogramChunk>).firstFrame === 'number') return spec as SpectrogramChunk;
+  if ((spec === undefined || spec === null || spec === '') && isLastChunk(msg)) return null;
+  throw new Error(RED._('common.stream.errors.spectrogram', { got: describePayload(spec) }));
+}
+
+interface StftState {
+  stft: StreamStft[];
+  resampler: StreamResampler | null;
+  format: { sampleRate: number; channels: number };
+  length: number;
+  dispose(): void;
+}
+
+/** The stft node in stream mode: audio / PCM chunks → spectrogram chunks (at 44.1 kHz if `toModelRate`). */
+export function stftStreamStage(RED: NodeAPI, node: Node, settings: StreamSettings, params: StftParams, toModelRate: boolean) {
+  const registry = registryFor(RED, node, settings) as unknown as StreamRegistry<StftState>;
+  return {
+    close: () => registry.closeAll(),
+    async work(msg: NodeMessageInFlow): Promise<Outputs> {
+      const key = streamKeyOf(RED, msg, settings.key);
+      const last = isLastChunk(msg);
+      let chunk;
+      try {
+        chunk = chunkOf(RED, msg, settings);
+      } catch (err) {
+        registry.discard(key);
+        throw err;
+      }
+      const format = chunk.channels.length > 0 ? chunk.format : { sampleRate: settings.sampleRate, channels: settings.channels };
+      const { state, spec } = await registry.run(key, async () => {
+        const resampler = toModelRate && format.sampleRate !== MODEL_SAMPLE_RATE
+          ? await StreamResampler.create(format.channels, format.sampleRate, MODEL_SAMPLE_RATE, MODEL_RESAMPLING.quality) : null;
+        return { stft: Array.from({ length: format.channels }, () => new StreamStft(params)), resampler, format, length: 0, dispose: () => resampler?.destroy() };
+      }, async (st) => {
+        checkSameFormat(RED, st.format, chunk);
+        let x = chunk.channels.length > 0 ? chunk.channels : st.format.channels > 0 ? st.stft.map(() => new Float32Array(0)) : [];
+        if (st.resampler) x = st.resampler.push(x);
+        if (last && st.resampler) x = concatChannels([x, st.resampler.end()], x.length);
+        st.length += x[0]?.length ?? 0;
+        let blocks = st.stft.map((s, c) => s.push(x[c]));
+        if (last) blocks = blocks.map((b, c) => joinBlocks(b, st.stft[c].end()));
+        const rate = st.resampler ? MODEL_SAMPLE_RATE : st.format.sampleRate;
+        return { state: st, spec: spectrogramChunk(blocks, params, rate, st.length) };
+      }, { last });
+      if (spec.frames === 0 && !last) return [null];
+      const info = streamInfo(key, spec.firstFrame, state.format, 0, last);
+      return [{ ...msg, ...info, payload: spec, originalSampleRate: state.format.sampleRate }];
+    },
+  };
+}
+
+interface MaskState {
+  maskers: StreamMasker[];
+  dispose(): void;
+}
+
+/** The unet-mask node in stream mode: spectrogram chunks → mask chunks of the frames now final (and those frames in msg.spectrogram). */
+export function maskStreamStage(RED: NodeAPI, node: Node, settings: StreamSettings, checkFraming: (spec: Spectrogram) => void) {
+  const registry = registryFor(RED, node, settings) as unknown as StreamRegistry<MaskState>;
+  let batcher: MaskBatcher | undefined;
+  return {
+    close: () => registry.closeAll(),
+    async work(msg: NodeMessageInFlow, backend: MaskBackend): Promise<Outputs> {
+      const key = streamKeyOf(RED, msg, settings.key);
+      const last = isLastChunk(msg);
+      let spec: SpectrogramChunk | null;
+      try {
+        spec = chunkSpectrogram(RED, msg);
+        if (spec) checkFraming(spec);
+      } catch (err) {
+        registry.discard(key);
+        throw err;
+      }
+      const b = (batcher ??= new MaskBatcher(backend));
+      const latency = LATENCY_PRESETS[settings.latency];
+      const bins = MODEL_STFT.fftSize / 2 + 1;
+      const channels = spec?.re.length ?? 0;
+      const blocks = await registry.run(key, async () => ({
+        maskers: Array.from({ length: channels }, () => new StreamMasker(b, bins, latency)), dispose: () => undefined,
+      }), async (st) => {
+        if (spec && spec.re.length !== st.maskers.length) {
+          throw new Error(RED._('common.stream.errors.formatChanged', { rate: spec.sampleRate, channels: spec.re.length, firstRate: spec.sampleRate, firstChannels: st.maskers.length }));
+        }
+        return Promise.all(st.maskers.map(async (m, c) => {
+          let out: MaskedBlock = spec ? await m.push({ first: spec.firstFrame, count: spec.frames, re: spec.re[c], im: spec.im[c] }) : { first: 0, count: 0, re: new Float32Array(0), im: new Float32Array(0), mask: new Float32Array(0) };
+          if (last) {
+            const rest = await m.end();
+            out = out.count === 0 ? rest : joinBlocks(out, rest, (x, y) => {
+              const mask = new Float32Array(x.mask.length + y.mask.length);
+              mask.set(x.mask);
+              mask.set(y.mask, x.mask.length);
+              return { mask };
+            });
+          }
+          return out;
+        }));
+      }, { last });
+      const count = blocks[0]?.count ?? 0;
+      if (count === 0 && !last) return [null];
+      const length = spec?.length ?? 0;
+      const frames = spectrogramChunk(blocks, MODEL_STFT, MODEL_SAMPLE_RATE, length);
+      const mask: MaskChunk = { fftSize: frames.fftSize, hop: frames.hop, sampleRate: frames.sampleRate, length, frames: count, bins, firstFrame: frames.firstFrame, vocals: blocks.map((bl) => bl.mask) };
+      const info = last ? { complete: true } : {};
+      return [{ ...msg, ...info, payload: mask, spectrogram: frames }];
+    },
+  };
+}
+
+interface IstftState {
+  istft: StreamIstft[];
+  resampler: StreamResampler | null;
+  produced: number;
+  dispose(): void;
+}
+
+/** The istft node in stream mode: spectrogram chunks → audio chunks of the samples now final (back at msg.originalSampleRate if `toOriginal`). */
+export function istftStreamStage(RED: NodeAPI, node: Node, settings: StreamSettings, toOriginal: boolean) {
+  const registry = registryFor(RED, node, settings) as unknown as StreamRegistry<IstftState>;
+  return {
+    close: () => registry.closeAll(),
+    async work(msg: NodeMessageInFlow): Promise<Outputs> {
+      const key = streamKeyOf(RED, msg, settings.key);
+      const last = isLastChunk(msg);
+      let spec: SpectrogramChunk | null;
+      try {
+        spec = chunkSpectrogram(RED, msg);
+      } catch (err) {
+        registry.discard(key);
+        throw err;
+      }
+      const original = (msg as { originalSampleRate?: unknown }).originalSampleRate;
+      const specRate = spec?.sampleRate ?? MODEL_SAMPLE_RATE;
+      const outRate = toOriginal && typeof original === 'number' && Number.isInteger(original) && original >= 8000 && original <= 192000 ? original : specRate;
+      const channels = spec?.re.length ?? 0;
+      const params = { fftSize: spec?.fftSize ?? MODEL_STFT.fftSize, hop: spec?.hop ?? MODEL_STFT.hop };
+      const { audio, first } = await registry.run(key, async () => {
+        const resampler = outRate !== specRate ? await StreamResampler.create(channels, specRate, outRate, MODEL_RESAMPLING.quality) : null;
+        return { istft: Array.from({ length: channels }, () => new StreamIstft(params)), resampler, produced: 0, dispose: () => resampler?.destroy() };
+      }, async (st) => {
+        const length = last ? spec?.length ?? Infinity : Infinity;
+        let out = st.istft.map((s, c) => (spec ? s.push({ first: spec.firstFrame, count: spec.frames, re: spec.re[c], im: spec.im[c] }, length) : new Float32Array(0)));
+        if (last) out = out.map((o, c) => {
+          const rest = st.istft[c].end(Number.isFinite(length) ? length : 0);
+          const all = new Float32Array(o.length + rest.length);
+          all.set(o);
+          all.set(rest, o.length);
+          return all;
+        });
+        if (st.resampler) {
+          out = st.resampler.push(out);
+          if (last) out = concatChannels([out, st.resampler.end()], out.length);
+        }
+        const at = st.produced;
+        st.produced += out[0]?.length ?? 0;
+        return { audio: out, first: at };
+      }, { last });
+      if ((audio[0]?.length ?? 0) === 0 && !last) return [null];
+      const info = streamInfo(key, first, { sampleRate: outRate, channels }, 0, last);
+      return [{ ...msg, ...info, payload: { sampleRate: outRate, channels: audio } }];
+    },
+  };
+}
