@@ -5,6 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import mqtt from 'mqtt';
 import { decodeAudio } from '../lib/audio/decode';
+import { resample } from '../lib/audio/resample';
+import { encodePcm } from '../lib/stream/pcm';
 import type { AudioData } from '../lib/audio/types';
 import { postOnFreshConnection, startDemo, type Demo } from './support/demo';
 import { FIXTURES, MIR1K_SAMPLE } from './support/paths';
@@ -209,6 +211,43 @@ describe('npm start (embedded Node-RED with the example flows)', function () {
       await client.endAsync();
     }
   });
+  it('streams a song live over MQTT in 100 ms PCM chunks: jukebox/live/<player>/karaoke and …/vocals come back chunk by chunk and sum to it', async function () {
+    this.timeout(120_000);
+    const clip = await resample(await decodeAudio(fs.readFileSync(path.join(MIR1K_SAMPLE, 'heycat_4_05.wav'))), 44100);
+    const pcm = encodePcm(clip.channels, 's16le');
+    const chunk = 17640; // 100 ms of 44.1 kHz stereo s16le
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { reconnectPeriod: 0 });
+    try {
+      const got: Record<string, Buffer[]> = { 'jukebox/live/kitchen/vocals': [], 'jukebox/live/kitchen/karaoke': [] };
+      const size = (t: string): number => got[t].reduce((n, b) => n + b.length, 0);
+      const all = new Promise<void>((resolve) => {
+        client.on('message', (topic, payload) => {
+          got[topic]?.push(payload);
+          if (size('jukebox/live/kitchen/vocals') >= pcm.length && size('jukebox/live/kitchen/karaoke') >= pcm.length) resolve();
+        });
+      });
+      await client.subscribeAsync(Object.keys(got), { qos: 1 });
+      for (let at = 0; at < pcm.length; at += chunk) await client.publishAsync('jukebox/live/kitchen/in', pcm.subarray(at, at + chunk), { qos: 1 });
+      await client.publishAsync('jukebox/live/kitchen/in', Buffer.alloc(0), { qos: 1 }); // end of stream
+      await all;
+      const vocals = Buffer.concat(got['jukebox/live/kitchen/vocals']);
+      const karaoke = Buffer.concat(got['jukebox/live/kitchen/karaoke']);
+      assert.equal(vocals.length, pcm.length);
+      assert.equal(karaoke.length, pcm.length);
+      assert.ok(got['jukebox/live/kitchen/karaoke'].length > 10, 'answered chunk by chunk, not at the end');
+      let worst = 0;
+      let voiceEnergy = 0;
+      for (let i = 0; i < pcm.length; i += 2) {
+        worst = Math.max(worst, Math.abs(vocals.readInt16LE(i) + karaoke.readInt16LE(i) - pcm.readInt16LE(i)));
+        voiceEnergy += vocals.readInt16LE(i) ** 2;
+      }
+      assert.ok(worst <= 1, `vocals + karaoke = the song (off by ${worst} LSB)`);
+      assert.ok(voiceEnergy > 0, 'the vocals are not silent');
+    } finally {
+      await client.endAsync();
+    }
+  });
+
   it('runs the pieces flow (decode → STFT → U-Net mask → apply mask → iSTFT → encode) from its inject button', async function () {
     this.timeout(60_000);
     const inject = await fetch(`${base}/inject/e5c0inject000001`, { method: 'POST' });
