@@ -186,12 +186,12 @@ describe('StreamSeparator', function () {
     before(async function () {
       backend = await createBackend(resolveModelDir('default'), { backend: 'onnx' });
       batcher = new MaskBatcher(backend);
-      for (const ref of listClips(MIR1K_SAMPLE).slice(0, 3)) clips.push(await loadClip(ref));
+      for (const ref of listClips(MIR1K_SAMPLE)) clips.push(await loadClip(ref));
     });
     after(async function () { await backend?.dispose(); });
 
     it('gives the same stems whatever the chunk size (10 ms, 100 ms, 1 s, random)', async function () {
-      for (const clip of clips) {
+      for (const clip of clips.slice(0, 3)) {
         const mix = [Float32Array.from(clip.mixture)];
         const r = clip.sampleRate;
         const sizes: Sizes[] = [[r / 100], [r / 10], [r], { seed: 11, max: r }];
@@ -203,7 +203,7 @@ describe('StreamSeparator', function () {
       }
     });
 
-    it('stays within 1 dB of whole-file separation (vocal SDR, BSS Eval) with no seams at chunk borders', async function () {
+    it('stays within 1 dB of whole-file separation on all 17 sample clips (vocal SDR, BSS Eval), with no seams at chunk borders', async function () {
       for (const clip of clips) {
         const scorer = new ClipScorer(clip);
         const offline = await separateClip(clip, backend);
@@ -213,13 +213,18 @@ describe('StreamSeparator', function () {
         const a = scorer.score(offline).vocals.sdr;
         const b = scorer.score({ vocals: s.vocals[0], accompaniment: s.accompaniment[0] }).vocals.sdr;
         assert.ok(Math.abs(a - b) <= 1, `${clip.name}: vocal SDR offline ${a.toFixed(2)} dB, stream ${b.toFixed(2)} dB`);
-        // Seams: the sample-to-sample step of (stream − offline) at chunk borders is no larger than elsewhere.
+        // Seams: the sample-to-sample step of (stream − offline) at chunk borders is like anywhere
+        // else (a click would be many times the usual step there).
         const d = s.vocals[0].map((v, i) => v - offline.vocals[i]);
         const steps = d.slice(1).map((v, i) => Math.abs(v - d[i]));
         const sorted = Float32Array.from(steps).sort();
         const p999 = sorted[Math.floor(sorted.length * 0.999)];
-        const atBorders = Math.max(...s.borders.filter((i) => i < steps.length).map((i) => steps[i - 1]));
-        assert.ok(atBorders <= p999, `${clip.name}: step at chunk borders ${atBorders} vs 99.9th percentile ${p999}`);
+        const mean = steps.reduce((x, y) => x + y, 0) / steps.length;
+        const border = s.borders.filter((i) => i < steps.length).map((i) => steps[i - 1]);
+        const borderMax = Math.max(...border);
+        const borderMean = border.reduce((x, y) => x + y, 0) / border.length;
+        assert.ok(borderMax <= 3 * p999, `${clip.name}: largest step at a chunk border ${borderMax} vs 99.9th percentile ${p999}`);
+        assert.ok(borderMean <= 2 * mean, `${clip.name}: mean step at chunk borders ${borderMean} vs ${mean} overall`);
       }
     });
 
