@@ -179,7 +179,10 @@ async function runCodec(format: AudioFormat, bytes: Uint8Array): Promise<AudioDa
       throw err;
     }
   } catch (err) {
-    throw new AudioDecodeError('CORRUPT', `${LABELS[format]}: decoder failed: ${err instanceof Error ? err.message : String(err)}`);
+    // A decoder's own error is kept for the curious; a JavaScript error from inside a decoder
+    // (TypeError, RangeError: it tripped over the damage) says nothing to a user, so it is named as such.
+    const detail = err instanceof TypeError || err instanceof RangeError ? 'the decoder tripped over damaged data' : err instanceof Error ? err.message : String(err);
+    throw new AudioDecodeError('CORRUPT', `${LABELS[format]}: the file is damaged or not valid ${LABELS[format]} (${detail})`);
   }
   return concat(format, parts.filter((p) => p.channelData.length > 0 && p.channelData[0].length > 0));
 }
