@@ -17,7 +17,7 @@ const catchNode = coreNode('common/25-catch.js') as typeof decodeNode;
 
 function flow(extra: FlowNode[] = []): FlowNode[] {
   return [
-    { id: 'dec', type: 'vocal-split-decode', maxSeconds: '1800', wires: [['out']] },
+    { id: 'dec', type: 'vocal-split-decode', maxSeconds: '1800', folder: FIXTURES, wires: [['out']] },
     { id: 'out', type: 'helper' },
     { id: 'catcher', type: 'catch', scope: ['dec'], wires: [['caught']] },
     { id: 'caught', type: 'helper' },

@@ -101,7 +101,7 @@ describe('vocal-split node', function () {
   });
 
   it('takes a file path, and audio in gives audio out equal to lib separate()', async function () {
-    await loadFlow([node, catchNode], standardFlow(TYPE, { model, output: 'auto' }, 2));
+    await loadFlow([node, catchNode], standardFlow(TYPE, { model, output: 'auto', folder: MIR1K_SAMPLE }, 2));
     const [pv] = await stems<Buffer>({ payload: path.join(MIR1K_SAMPLE, 'annar_4_02.wav') });
     assert.ok(Buffer.isBuffer(pv.payload));
     const song = await resample(await mir1kClip('annar_4_02.wav'), 44100);
@@ -162,7 +162,7 @@ describe('vocal-split node', function () {
     ['audio with a NaN sample', { sampleRate: 44100, channels: [new Float32Array([0, NaN])] }, /channel 0 sample 1 is NaN/],
   ] as const) {
     it(`reports ${label} through a catch node, and a good message after it still succeeds`, async function () {
-      await loadFlow([node, catchNode], standardFlow(TYPE, { model }, 2));
+      await loadFlow([node, catchNode], standardFlow(TYPE, { model, folder: MIR1K_SAMPLE }, 2));
       await expectCaught({ payload } as unknown as NodeMessage, pattern);
       const [v] = await stems<Buffer>({ payload: path.join(MIR1K_SAMPLE, 'bug_5_07.wav') });
       assert.ok(Buffer.isBuffer(v.payload));

@@ -48,3 +48,9 @@ export function maxSecondsSetting(value: unknown): number | undefined {
   const n = numberSetting(value, 1800);
   return n > 0 && n <= 24 * 3600 ? n : undefined;
 }
+
+/** Largest input a decoding node accepts, in megabytes (MiB): more than 0, at most 4096; default 512. */
+export function maxMegabytesSetting(value: unknown): number | undefined {
+  const n = numberSetting(value, 512);
+  return n > 0 && n <= 4096 ? n : undefined;
+}

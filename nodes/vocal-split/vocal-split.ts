@@ -4,15 +4,13 @@
  * The work is lib/separate's separate() on a lib/model backend shared by every node of the process.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { decodeAudio, decodeAudioFile } from '../../lib/audio/decode';
 import { encodeAudio, toRate } from '../../lib/audio/output';
-import type { AudioData } from '../../lib/audio/types';
-import { findAudioProblem } from '../../lib/audio/validate';
-import { describePayload, isAudioData, isBytes } from '../../lib/payloads';
+import { describePayload, isAudioData } from '../../lib/payloads';
 import { separate, type StemName } from '../../lib/separate';
 import { serveModel } from '../shared/model';
 import { serveRejected } from '../shared/serve';
-import { backendSetting, bitDepthSetting, concurrencySetting, maxSecondsSetting, rateSetting } from '../shared/settings';
+import { audioFromPayload } from '../shared/input';
+import { backendSetting, bitDepthSetting, concurrencySetting, maxMegabytesSetting, maxSecondsSetting, rateSetting } from '../shared/settings';
 import { modeSetting, streamSettings, type StreamNodeDef } from '../shared/stream';
 import { STREAM_CONCURRENCY, StreamSeparateMode } from '../shared/stream-separate';
 
@@ -24,6 +22,8 @@ interface VocalSplitNodeDef extends NodeDef, StreamNodeDef {
   rate?: string | number;
   concurrency?: string | number;
   maxSeconds?: string | number;
+  maxMegabytes?: string | number;
+  folder?: string;
 }
 
 const OUTPUTS = ['auto', 'wav', 'audio'] as const;
@@ -44,6 +44,9 @@ export = function register(RED: NodeAPI): void {
     if (!bitDepth) return serveRejected(this, RED._('common.errors.bitDepth', { value: String(config.bitDepth) }));
     if (Number.isNaN(rate)) return serveRejected(this, RED._('common.errors.rate', { value: String(config.rate) }));
     if (!maxSeconds) return serveRejected(this, RED._('common.errors.maxSeconds', { value: String(config.maxSeconds) }));
+    const maxMegabytes = maxMegabytesSetting(config.maxMegabytes);
+    if (!maxMegabytes) return serveRejected(this, RED._('common.errors.maxMegabytes', { value: String(config.maxMegabytes) }));
+    const limits = { maxSeconds, maxMegabytes, folder: (config.folder ?? '').trim() };
     const mode = modeSetting(config.mode);
     if (!mode) return serveRejected(this, RED._('common.stream.errors.mode', { value: String(config.mode) }));
     if (mode === 'stream') {
@@ -65,15 +68,8 @@ export = function register(RED: NodeAPI): void {
       concurrency,
       async work(msg, { signal, backend, separateOptions }) {
         const payload: unknown = msg.payload;
-        let audio: AudioData;
-        if (isAudioData(payload)) {
-          const problem = findAudioProblem(payload);
-          if (problem) throw new Error(problem.message);
-          audio = payload;
-        }
-        else if (isBytes(payload)) audio = await decodeAudio(payload, { maxSeconds });
-        else if (typeof payload === 'string' && payload.length > 0) audio = await decodeAudioFile(payload, { maxSeconds });
-        else throw new Error(RED._('vocal-split.errors.payload', { got: describePayload(payload) }));
+        const audio = await audioFromPayload(payload, limits, true);
+        if (!audio) throw new Error(RED._('vocal-split.errors.payload', { got: describePayload(payload) }));
         const stems = await separate(audio, backend, separateOptions);
         const asWav = output === 'wav' || (output === 'auto' && !isAudioData(payload));
         return Promise.all(STEMS.map(async (stem) => ({
