@@ -111,8 +111,9 @@ def main():
         cfg = UNetConfig.from_dict(ckpt["config"])
         targs = ckpt["args"]
         # the data/optimisation settings of the run are kept; --steps may be raised
+        # (checkpoints written before --split existed are protocol runs)
         for k in ("batch", "lr", "p_same", "gain_db", "seed", "val_every", "split"):
-            setattr(a, k, targs[k])
+            setattr(a, k, targs.get(k, "protocol") if k == "split" else targs[k])
         say(f"resuming {last_path} at step {ckpt['step']}")
     else:
         cfg = resolve_config(a)
