@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 
 /**
- * This process's peak RSS so far, in MB (VmHWM). Not process.resourceUsage().maxRSS: Linux carries
+ * A process's peak RSS so far (this one's by default), in MB (VmHWM). Not process.resourceUsage().maxRSS: Linux carries
  * ru_maxrss over fork + exec, so a child started by a big parent would report the parent's peak.
  */
-export function peakRssMB(): number {
-  const kB = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+export function peakRssMB(pid: number | 'self' = 'self'): number {
+  const kB = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return kB ? Math.round(Number(kB[1]) / 1024) : Math.round(process.resourceUsage().maxRSS / 1024);
 }

@@ -25,6 +25,8 @@ export interface Demo {
   base: string;
   mqttPort: number;
   userDir: string;
+  /** The Node-RED process. */
+  pid: number;
   /** Everything the process printed so far. */
   output(): string;
   stop(): Promise<void>;
@@ -61,7 +63,7 @@ export async function startDemo(readyWhen: string[], tmpPrefix: string): Promise
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { base: `http://127.0.0.1:${port}`, mqttPort, userDir, output: () => output, stop };
+  return { base: `http://127.0.0.1:${port}`, mqttPort, userDir, pid: child.pid ?? 0, output: () => output, stop };
 }
 
 /**
