@@ -61,7 +61,22 @@ interface WavBuffer {
   frames: number;
 }
 
-function startWav(audio: AudioData, options: EncodeWavOptions): WavBuffer {
+/** The header of a WAV file of `frames` frames, for a writer that appends the samples piece by piece (wavSamples). */
+export function wavHeader(sampleRate: number, channels: number, frames: number, options: EncodeWavOptions = {}): Buffer {
+  const wav = startWav({ sampleRate, channels: Array.from({ length: channels }, () => new Float32Array(0)) }, options, frames, true);
+  return wav.buf.subarray(0, wav.dataStart);
+}
+
+/** Frames [from, to) of `channels`, interleaved, as the sample bytes of a WAV data chunk. */
+export function wavSamples(channels: Float32Array[], from: number, to: number, options: EncodeWavOptions = {}): Buffer {
+  const bitDepth = options.bitDepth ?? 16;
+  const bytesPerFrame = channels.length * (bitDepth / 8);
+  const buf = Buffer.alloc((to - from) * bytesPerFrame);
+  writeFrames({ buf, dv: new DataView(buf.buffer, buf.byteOffset, buf.length), dataStart: -from * bytesPerFrame, bitDepth, frames: to }, channels, from, to);
+  return buf;
+}
+
+function startWav(audio: AudioData, options: EncodeWavOptions, frames = audio.channels[0]?.length ?? 0, headerOnly = false): WavBuffer {
   const bitDepth = options.bitDepth ?? 16;
   if (bitDepth !== 16 && bitDepth !== 24 && bitDepth !== 32) {
     throw new InvalidArgumentError('BAD_BIT_DEPTH', `bitDepth must be 16, 24 or 32 (float), got ${String(bitDepth)}`);
@@ -76,7 +91,6 @@ function startWav(audio: AudioData, options: EncodeWavOptions): WavBuffer {
   const extensible = nCh > 2 || bitDepth > 16;
   const bytesPerSample = bitDepth / 8;
   const blockAlign = nCh * bytesPerSample;
-  const frames = channels[0].length;
   const dataSize = frames * blockAlign;
   const fmtSize = extensible ? 40 : 16;
   const headerSize = 12 + (8 + fmtSize) + (extensible ? 12 : 0) + 8;
@@ -85,7 +99,7 @@ function startWav(audio: AudioData, options: EncodeWavOptions): WavBuffer {
     throw new InvalidArgumentError('TOO_LARGE', `${dataSize} bytes of samples do not fit in a WAV file (4 GiB limit)`);
   }
 
-  const buf = Buffer.alloc(headerSize + padded);
+  const buf = Buffer.alloc(headerSize + (headerOnly ? 0 : padded));
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.length);
   let p = 0;
   const id = (s: string): void => { buf.write(s, p, 'latin1'); p += 4; };

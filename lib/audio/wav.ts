@@ -65,7 +65,7 @@ function printableId(b: Uint8Array, at: number): boolean {
  * samples. Throws AudioDecodeError: TRUNCATED (a chunk, or the data a header claims, runs past the
  * end), CORRUPT, NO_CHANNELS, BAD_SAMPLE_RATE, UNSUPPORTED_FORMAT, EMPTY (no sample frames).
  */
-export function parseWavHeader(bytes: Uint8Array): WavHeader {
+export function parseWavHeader(bytes: Uint8Array, fileLength = bytes.length): WavHeader {
   const len = bytes.length;
   if (len < 12) fail('TRUNCATED', `file ends after ${len} bytes, inside the RIFF header`);
   if (fourcc(bytes, 0) !== 'RIFF' || fourcc(bytes, 8) !== 'WAVE') fail('UNKNOWN_FORMAT', 'not a RIFF/WAVE file');
@@ -84,7 +84,8 @@ export function parseWavHeader(bytes: Uint8Array): WavHeader {
     const body = pos + 8;
     if (id === 'data') {
       if (!fmt) fail('CORRUPT', 'data chunk comes before the fmt chunk');
-      const available = len - body;
+      // `bytes` may be only the start of a file read in pieces: the data chunk is checked against the whole file.
+      const available = Math.max(len, fileLength) - body;
       const streaming = PLACEHOLDER_SIZES.has(size) || (size === 0 && (riffSize === 0 || PLACEHOLDER_SIZES.has(riffSize)));
       if (!streaming && size > available) {
         const claimed = fmt.codec === 'pcm' || fmt.codec === 'float' ? ` (${Math.floor(size / fmt.blockAlign)} sample frames)` : '';

@@ -6,6 +6,7 @@ import { encodeWav, type WavBitDepth } from '../audio/encode';
 import { BACKEND_NAMES, createBackend, type BackendChoice } from '../model/backends';
 import { resolveModelDir } from '../model/locate';
 import { separate } from '../separate/separator';
+import { isModelRateWav, separateWavFile } from '../separate/separate-wav-file';
 import { walkArgs } from './args';
 import { UsageError, type CliCommand } from './command';
 import { progressBar } from './progress';
@@ -58,22 +59,33 @@ export const separateCommand: CliCommand = {
   async run(args, io) {
     const opts = parseArgs(args);
     const modelDir = resolveModelDir(opts.model);
-    const audio = await decodeAudioFile(opts.input);
+    const outDir = opts.outDir ?? path.dirname(opts.input);
+    const name = path.basename(opts.input).replace(/\.[^.]+$/, '');
+    const files = { vocals: path.join(outDir, `${name}.vocals.wav`), accompaniment: path.join(outDir, `${name}.accompaniment.wav`) };
+    // A 44.1 kHz PCM WAV is separated straight from the file to the files, in bounded memory
+    // (an hour of stereo would be 1.27 GB as float samples); anything else is decoded whole.
+    const streamable = /\.wav$/i.test(opts.input) && await isModelRateWav(opts.input);
+    const audio = streamable ? undefined : await decodeAudioFile(opts.input);
     const backend = await createBackend(modelDir, { backend: opts.backend, threads: opts.threads });
     try {
       const bar = progressBar(process.stderr, `separating (${backend.name})`);
       const started = Date.now();
-      const stems = await separate(audio, backend, { onProgress: (f) => bar.update(f) });
-      bar.done();
-      const outDir = opts.outDir ?? path.dirname(opts.input);
       fs.mkdirSync(outDir, { recursive: true });
-      const name = path.basename(opts.input).replace(/\.[^.]+$/, '');
-      const seconds = audio.channels[0].length / audio.sampleRate;
-      for (const [stem, data] of [['vocals', stems.vocals], ['accompaniment', stems.accompaniment]] as const) {
-        const file = path.join(outDir, `${name}.${stem}.wav`);
-        fs.writeFileSync(file, encodeWav(data, { bitDepth: opts.bits }));
-        io.out(file);
+      let seconds: number;
+      if (!audio) {
+        const done = await separateWavFile(opts.input, files, backend, { bitDepth: opts.bits, onProgress: (f) => bar.update(f) });
+        if (done === false) throw new Error(`${opts.input}: not a 44.1 kHz PCM WAV after all`);
+        seconds = done;
+        bar.done();
+      } else {
+        const stems = await separate(audio, backend, { onProgress: (f) => bar.update(f) });
+        bar.done();
+        seconds = audio.channels[0].length / audio.sampleRate;
+        fs.writeFileSync(files.vocals, encodeWav(stems.vocals, { bitDepth: opts.bits }));
+        fs.writeFileSync(files.accompaniment, encodeWav(stems.accompaniment, { bitDepth: opts.bits }));
       }
+      io.out(files.vocals);
+      io.out(files.accompaniment);
       const elapsed = (Date.now() - started) / 1000;
       io.err(`${seconds.toFixed(1)} s of audio in ${elapsed.toFixed(1)} s (${(seconds / elapsed).toFixed(1)}× real time) with ${backend.description}`);
     } finally {

@@ -31,17 +31,24 @@ export class StreamIstft {
    */
   push(block: FrameBlock, length = Infinity): Float32Array {
     if (block.first !== this.nextFrame) throw new Error(`StreamIstft: expected frame ${this.nextFrame}, got ${block.first}`);
-    const { fftSize: N, hop, bins, window: w, cycleInv, headLength, headInv, fft } = this.plan;
+    const { fftSize: N, hop, bins, window: w, synthesis, cycleInv, headLength, headInv, fft } = this.plan;
     const lastEnd = (block.first + block.count) * hop + N / 2;
     this.ensure(lastEnd - this.base);
     const mask = hop - 1;
+    const firstSteady = N / hop - 1;
+    // The same arithmetic as istftAddFrames, frame for frame, so the samples are bit-identical.
     for (let j = 0; j < block.count; j++) {
-      const start = (block.first + j) * hop - N / 2;
+      const t = block.first + j;
+      const start = t * hop - N / 2;
+      if (t >= firstSteady && start + N <= length) {
+        fft.inverse(block.re, block.im, j * bins, synthesis, this.acc, start - this.base);
+        continue;
+      }
       this.scratch.fill(0);
       fft.inverse(block.re, block.im, j * bins, w, this.scratch, 0);
-      for (let n = Math.max(0, -start); n < N; n++) {
-        const i = start + n;
-        this.acc[i - this.base] += this.scratch[n] * (i < headLength ? headInv[i] : cycleInv[i & mask]);
+      const to = Math.min(length, start + N);
+      for (let i = Math.max(0, start); i < to; i++) {
+        this.acc[i - this.base] += this.scratch[i - start] * (i < headLength ? headInv[i] : cycleInv[i & mask]);
       }
     }
     this.nextFrame += block.count;

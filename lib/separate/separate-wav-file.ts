@@ -1,0 +1,181 @@
+/**
+ * Separation of a WAV file too long to hold in memory (an hour of stereo at 44.1 kHz is 1.27 GB
+ * as float32): the samples are read from the file as the patches need them, and both stems are
+ * written to their WAV files as soon as they are final. The result is the same, byte for byte, as
+ * decoding the whole file, separate() and encodeWav(): the same patches, mask engine and iSTFT
+ * (its streaming form, tested equal), only memory differs (a few MB of samples instead of three
+ * copies of the song).
+ *
+ * PCM and float WAV at the model's rate (44.1 kHz); anything else returns false and the caller
+ * takes the whole-file path.
+ */
+import * as fs from 'node:fs';
+import { wavHeader, wavSamples, type WavBitDepth } from '../audio/encode';
+import { decodeWavSamples, parseWavHeader, type WavHeader } from '../audio/wav';
+import { framingPlan, frameCount } from '../dsp/framing';
+import type { MaskBackend } from '../model/backends/types';
+import { StreamIstft } from '../stream/stream-istft';
+import { runMaskEngine, type FrameSource } from './mask-engine';
+import { MODEL_SAMPLE_RATE, MODEL_STFT } from './separator';
+import type { SeparateOptions } from './types';
+
+/** Sample frames read from the file per read call. */
+const READ_FRAMES = 65536;
+
+/** The input's samples from `base` on, read from the file on demand, dropped once written out. */
+class SampleWindow {
+  private base = 0;
+  private filled = 0;
+  private bufs: Float32Array[];
+
+  constructor(private readonly fd: number, private readonly h: WavHeader) {
+    this.bufs = Array.from({ length: h.channels }, () => new Float32Array(4 * READ_FRAMES));
+  }
+
+  get length(): number {
+    return this.h.frames;
+  }
+
+  /** Sample i of channel c (0 outside the file); i must be ≥ the released position. */
+  fill(c: number, from: number, out: Float32Array): void {
+    this.ensure(Math.min(this.h.frames, from + out.length));
+    const buf = this.bufs[c];
+    for (let j = 0; j < out.length; j++) {
+      const i = from + j;
+      out[j] = i < 0 || i >= this.h.frames ? 0 : buf[i - this.base];
+    }
+  }
+
+  /** Samples before `before` are not needed any more. */
+  release(before: number): void {
+    const drop = Math.min(before, this.base + this.filled) - this.base;
+    if (drop <= 0) return;
+    for (const b of this.bufs) b.copyWithin(0, drop, this.filled);
+    this.base += drop;
+    this.filled -= drop;
+  }
+
+  private ensure(upTo: number): void {
+    while (this.base + this.filled < upTo) {
+      const first = this.base + this.filled;
+      const n = Math.min(READ_FRAMES, this.h.frames - first);
+      const bytes = Buffer.alloc(n * this.h.blockAlign);
+      const got = fs.readSync(this.fd, bytes, 0, bytes.length, this.h.dataOffset + first * this.h.blockAlign);
+      if (got !== bytes.length) throw new Error(`the WAV file ended at sample ${first + Math.floor(got / this.h.blockAlign)} of ${this.h.frames}`);
+      const samples = decodeWavSamples(bytes, { ...this.h, dataOffset: 0, dataLength: bytes.length, frames: n });
+      if (this.filled + n > this.bufs[0].length) {
+        this.bufs = this.bufs.map((b) => {
+          const grown = new Float32Array(Math.max(2 * b.length, this.filled + n));
+          grown.set(b.subarray(0, this.filled));
+          return grown;
+        });
+      }
+      samples.forEach((s, c) => this.bufs[c].set(s, this.filled));
+      this.filled += n;
+    }
+  }
+}
+
+/** Whether `file` is a PCM / float WAV at the model's rate (what separateWavFile takes); false for anything unreadable. */
+export async function isModelRateWav(file: string): Promise<boolean> {
+  try {
+    const fh = await fs.promises.open(file, 'r');
+    try {
+      const size = (await fh.stat()).size;
+      const head = Buffer.alloc(Math.min(size, 1 << 20));
+      await fh.read(head, 0, head.length, 0);
+      const h = parseWavHeader(head, size);
+      return (h.codec === 'pcm' || h.codec === 'float') && h.sampleRate === MODEL_SAMPLE_RATE && h.frames > 0;
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
+export interface WavFileStems {
+  vocals: string;
+  accompaniment: string;
+}
+
+/**
+ * Separates the WAV file `input` into two WAV files; false (nothing written) if the file is not
+ * PCM / float WAV at 44.1 kHz. Resolves with its length in seconds otherwise.
+ */
+export async function separateWavFile(input: string, outputs: WavFileStems, backend: MaskBackend, options: SeparateOptions & { bitDepth?: WavBitDepth } = {}): Promise<number | false> {
+  const fd = fs.openSync(input, 'r');
+  const out: number[] = [];
+  try {
+    const size = fs.fstatSync(fd).size;
+    const head = Buffer.alloc(Math.min(size, 1 << 20));
+    fs.readSync(fd, head, 0, head.length, 0);
+    const h = parseWavHeader(head, size);
+    if ((h.codec !== 'pcm' && h.codec !== 'float') || h.sampleRate !== MODEL_SAMPLE_RATE) return false;
+    const length = h.frames;
+    const nCh = h.channels;
+    const window = new SampleWindow(fd, h);
+    const plan = framingPlan(MODEL_STFT);
+    const { fftSize: N, hop, bins, window: w, fft } = plan;
+    const frame = new Float32Array(N);
+    const source: FrameSource = {
+      channels: nCh,
+      frames: frameCount(length, MODEL_STFT),
+      bins,
+      read: (channel, first, count, re, im) => {
+        for (let j = 0; j < count; j++) {
+          window.fill(channel, (first + j) * hop - N / 2, frame);
+          fft.forward(frame, 0, w, re, im, j * bins);
+        }
+      },
+    };
+    const wavOptions = { bitDepth: options.bitDepth ?? 16 };
+    for (const file of [outputs.vocals, outputs.accompaniment]) {
+      const f = fs.openSync(file, 'w');
+      out.push(f);
+      fs.writeSync(f, wavHeader(h.sampleRate, nCh, length, wavOptions));
+    }
+    const istft = Array.from({ length: nCh }, () => new StreamIstft(MODEL_STFT));
+    // Final vocals per channel, waiting until every channel has them (the files are interleaved).
+    const pending: Float32Array[][] = Array.from({ length: nCh }, () => []);
+    let written = 0;
+    const mix = Array.from({ length: nCh }, () => new Float32Array(0));
+    const flush = (): void => {
+      const ready = Math.min(...pending.map((parts) => parts.reduce((n, p) => n + p.length, 0)));
+      if (ready === 0) return;
+      const vocals = pending.map((parts, c) => {
+        const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+        let at = 0;
+        for (const p of parts) { all.set(p, at); at += p.length; }
+        pending[c] = all.length > ready ? [all.slice(ready)] : [];
+        return all.subarray(0, ready);
+      });
+      const accompaniment = vocals.map((v, c) => {
+        const m = mix[c].length >= ready ? mix[c] : (mix[c] = new Float32Array(ready));
+        window.fill(c, written, m.subarray(0, ready));
+        const a = new Float32Array(ready);
+        for (let i = 0; i < ready; i++) a[i] = m[i] - v[i];
+        return a;
+      });
+      fs.writeSync(out[0], wavSamples(vocals, 0, ready, wavOptions));
+      fs.writeSync(out[1], wavSamples(accompaniment, 0, ready, wavOptions));
+      written += ready;
+      window.release(written);
+    };
+    await runMaskEngine(source, backend, (channel, first, count, mask, re, im) => {
+      const n = count * bins;
+      for (let i = 0; i < n; i++) { re[i] *= mask[i]; im[i] *= mask[i]; }
+      pending[channel].push(istft[channel].push({ first, count, re: re.subarray(0, n), im: im.subarray(0, n) }, length));
+      if (channel === nCh - 1) flush();
+    }, options);
+    istft.forEach((s, c) => pending[c].push(s.end(length)));
+    flush();
+    if (written !== length) throw new Error(`wrote ${written} of ${length} sample frames`);
+    const dataBytes = length * nCh * (wavOptions.bitDepth / 8);
+    if (dataBytes & 1) out.forEach((f) => fs.writeSync(f, Buffer.alloc(1)));
+    return length / h.sampleRate;
+  } finally {
+    out.forEach((f) => fs.closeSync(f));
+    fs.closeSync(fd);
+  }
+}
