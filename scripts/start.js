@@ -82,7 +82,7 @@ async function startBroker() {
       brokerServer.once('error', reject);
       brokerServer.listen(mqttPort, host, resolve);
     });
-    return `mqtt://${loopback}:${mqttPort} (publish a song to jukebox/in)`;
+    return `mqtt://${loopback}:${mqttPort} (publish a song to jukebox/in, or stream PCM to jukebox/live/<player>/in)`;
   } catch (err) {
     if (broker) broker.close();
     broker = null;
