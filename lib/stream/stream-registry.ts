@@ -56,6 +56,19 @@ export class StreamRegistry<S extends Disposable> {
     return result;
   }
 
+  /**
+   * Reads a message's chunk with `parse`; if that throws, the stream of `key` is dropped too (a
+   * stream with a hole in it is not worth continuing: its next chunk starts a new one).
+   */
+  parseFor<T>(key: string, parse: () => T): T {
+    try {
+      return parse();
+    } catch (err) {
+      this.discard(key);
+      throw err;
+    }
+  }
+
   /** Drops the stream of `key`, if any (its next chunk starts a new one). */
   discard(key: string): void {
     const e = this.entries.get(key);

@@ -45,7 +45,7 @@ function joinBlocks<B extends FrameBlock>(a: B, b: B, extra?: (x: B, y: B) => Pa
   return { ...a, count: a.count + b.count, re: cat(a.re, b.re), im: cat(a.im, b.im), ...(extra?.(a, b) ?? {}) };
 }
 
-function registryFor(RED: NodeAPI, node: Node, settings: Pick<StreamSettings, 'idleSeconds'>): StreamRegistry<{ dispose(): void }> {
+function registryFor<S extends { dispose(): void }>(RED: NodeAPI, node: Node, settings: Pick<StreamSettings, 'idleSeconds'>): StreamRegistry<S> {
   return new StreamRegistry({
     idleMs: settings.idleSeconds * 1000,
     onIdle: (key) => node.log(RED._('common.stream.log.idle', { key, seconds: settings.idleSeconds })),
@@ -69,19 +69,13 @@ interface StftState {
 
 /** The stft node in stream mode: audio / PCM chunks → spectrogram chunks (at 44.1 kHz if `toModelRate`). */
 export function stftStreamStage(RED: NodeAPI, node: Node, settings: StreamSettings, params: StftParams, toModelRate: boolean) {
-  const registry = registryFor(RED, node, settings) as unknown as StreamRegistry<StftState>;
+  const registry = registryFor<StftState>(RED, node, settings);
   return {
     close: () => registry.closeAll(),
     async work(msg: NodeMessageInFlow): Promise<Outputs> {
       const key = streamKeyOf(RED, msg, settings.key);
       const last = isLastChunk(msg);
-      let chunk;
-      try {
-        chunk = chunkOf(RED, msg, settings);
-      } catch (err) {
-        registry.discard(key);
-        throw err;
-      }
+      const chunk = registry.parseFor(key, () => chunkOf(RED, msg, settings));
       const format = chunk.channels.length > 0 ? chunk.format : { sampleRate: settings.sampleRate, channels: settings.channels };
       const { state, spec } = await registry.run(key, async () => {
         const resampler = toModelRate && format.sampleRate !== MODEL_SAMPLE_RATE
@@ -112,21 +106,18 @@ interface MaskState {
 
 /** The unet-mask node in stream mode: spectrogram chunks → mask chunks of the frames now final (and those frames in msg.spectrogram). */
 export function maskStreamStage(RED: NodeAPI, node: Node, settings: StreamSettings, checkFraming: (spec: Spectrogram) => void) {
-  const registry = registryFor(RED, node, settings) as unknown as StreamRegistry<MaskState>;
+  const registry = registryFor<MaskState>(RED, node, settings);
   let batcher: MaskBatcher | undefined;
   return {
     close: () => registry.closeAll(),
     async work(msg: NodeMessageInFlow, backend: MaskBackend): Promise<Outputs> {
       const key = streamKeyOf(RED, msg, settings.key);
       const last = isLastChunk(msg);
-      let spec: SpectrogramChunk | null;
-      try {
-        spec = chunkSpectrogram(RED, msg);
-        if (spec) checkFraming(spec);
-      } catch (err) {
-        registry.discard(key);
-        throw err;
-      }
+      const spec = registry.parseFor(key, () => {
+        const chunk = chunkSpectrogram(RED, msg);
+        if (chunk) checkFraming(chunk);
+        return chunk;
+      });
       const b = (batcher ??= new MaskBatcher(backend));
       const latency = LATENCY_PRESETS[settings.latency];
       const bins = MODEL_STFT.fftSize / 2 + 1;
@@ -171,19 +162,13 @@ interface IstftState {
 
 /** The istft node in stream mode: spectrogram chunks → audio chunks of the samples now final (back at msg.originalSampleRate if `toOriginal`). */
 export function istftStreamStage(RED: NodeAPI, node: Node, settings: StreamSettings, toOriginal: boolean) {
-  const registry = registryFor(RED, node, settings) as unknown as StreamRegistry<IstftState>;
+  const registry = registryFor<IstftState>(RED, node, settings);
   return {
     close: () => registry.closeAll(),
     async work(msg: NodeMessageInFlow): Promise<Outputs> {
       const key = streamKeyOf(RED, msg, settings.key);
       const last = isLastChunk(msg);
-      let spec: SpectrogramChunk | null;
-      try {
-        spec = chunkSpectrogram(RED, msg);
-      } catch (err) {
-        registry.discard(key);
-        throw err;
-      }
+      const spec = registry.parseFor(key, () => chunkSpectrogram(RED, msg));
       const original = (msg as { originalSampleRate?: unknown }).originalSampleRate;
       const specRate = spec?.sampleRate ?? MODEL_SAMPLE_RATE;
       const outRate = toOriginal && typeof original === 'number' && Number.isInteger(original) && original >= 8000 && original <= 192000 ? original : specRate;

@@ -34,13 +34,7 @@ export class StreamSeparateMode {
     const { RED, settings } = this;
     const key = streamKeyOf(RED, msg, settings.key);
     const last = isLastChunk(msg);
-    let chunk;
-    try {
-      chunk = chunkOf(RED, msg, settings);
-    } catch (err) {
-      this.registry.discard(key); // a stream with a hole in it is not worth continuing
-      throw err;
-    }
+    const chunk = this.registry.parseFor(key, () => chunkOf(RED, msg, settings));
     const batcher = (this.batcher ??= new MaskBatcher(backend));
     const format = chunk.channels.length > 0 ? chunk.format : { sampleRate: settings.sampleRate, channels: settings.channels };
     const latency = LATENCY_PRESETS[settings.latency];

@@ -4,17 +4,7 @@
  * (file, seed), so a failing variant can be rebuilt from its id; the corpus itself is never stored.
  */
 
-/** mulberry32: a small, fast, seedable PRNG (uniform in [0, 1)). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as prng } from '../../lib/model/weights-io';
 
 const EXTREMES = [0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0xffff, 0x8000];
 
@@ -78,8 +68,8 @@ export function mutate(name: string, bytes: Buffer, seed: number, index: number)
         break;
       }
       default: { // zero a range
-        const n = 1 + int(Math.max(1, Math.min(4096, out.length - at)));
-        out.fill(0, at, at + n);
+        const n = Math.min(out.length - at, 1 + int(Math.max(1, Math.min(4096, out.length - at))));
+        if (n > 0) out.fill(0, at, at + n);
         done.push(`zero@${at}-${n}`);
       }
     }
