@@ -38,6 +38,15 @@ function heapMB(): number {
   return process.memoryUsage().heapUsed / 2 ** 20;
 }
 
+/**
+ * node-red-node-test-helper spies on every Node method with sinon, and sinon keeps each call's
+ * arguments (every message, with its decoded audio) until the history is reset: without this the
+ * heap would grow with the test harness's records, not with anything of ours.
+ */
+function forgetSpyHistory(): void {
+  (helper as unknown as { _sandbox?: { resetHistory(): void } })._sandbox?.resetHistory();
+}
+
 function emitter(id: string): import('node:events').EventEmitter {
   return helper.getNode(id) as unknown as import('node:events').EventEmitter;
 }
@@ -81,6 +90,7 @@ async function fuzz(nodeId: string, outputs: number, variants: number, check: (o
     for (let i = 0; i < variants; i++) {
       const v = mutate(file, bytes, SEED, i);
       const r = await oneMessage(nodeId, outputs, { payload: v.bytes, topic: v.id }, v.id);
+      forgetSpyHistory();
       if (r.out) {
         check(r.out, v.id);
         outcome.ok++;
@@ -126,6 +136,7 @@ describe(`fuzz (seed ${SEED}): mutated and truncated files of every fixture form
     const good = await oneMessage('fuzzed', 1, { payload: fs.readFileSync(path.join(FIXTURES, 'audio', 'mp3_stereo_44k.mp3')) }, 'good');
     assert.ok(good.out, 'a good file still decodes');
     const after = heapMB();
+    console.log(`      heap after GC: ${before.toFixed(1)} MB before, ${after.toFixed(1)} MB after`);
     assert.ok(after - before < 32, `heap back near its baseline (${before.toFixed(1)} → ${after.toFixed(1)} MB)`);
   });
 
@@ -138,6 +149,7 @@ describe(`fuzz (seed ${SEED}): mutated and truncated files of every fixture form
     report('vocal-split', o);
     assert.ok(o.ok > 0, 'some variants still separate');
     const after = heapMB();
+    console.log(`      heap after GC: ${before.toFixed(1)} MB before, ${after.toFixed(1)} MB after`);
     assert.ok(after - before < 32, `heap back near its baseline (${before.toFixed(1)} → ${after.toFixed(1)} MB)`);
   });
 });
