@@ -155,6 +155,19 @@ describe('npm start (embedded Node-RED with the example flows)', function () {
     }
   });
 
+  it('answers 16 uploads at once, each with its own song\'s stem (8 songs, karaoke and vocals of each)', async function () {
+    this.timeout(180_000);
+    const names = fs.readdirSync(MIR1K_SAMPLE).filter((f) => f.endsWith('.wav')).sort().slice(0, 8);
+    const songs = names.map((n) => fs.readFileSync(path.join(MIR1K_SAMPLE, n)));
+    const answers = await Promise.all(songs.flatMap((song) => ['', '?stem=vocals'].map((q) => postOnFreshConnection(`${base}/karaoke${q}`, song))));
+    for (let k = 0; k < songs.length; k++) {
+      const [karaoke, vocals] = [answers[2 * k], answers[2 * k + 1]];
+      assert.equal(karaoke.status, 200, names[k]);
+      assert.equal(vocals.status, 200, names[k]);
+      await assertStemsOfSong(songs[k], vocals.body, karaoke.body);
+    }
+  });
+
   it('answers the page\'s ?stem=both with the URLs of both stems, which sum to the song', async function () {
     this.timeout(120_000);
     const song = fs.readFileSync(path.join(MIR1K_SAMPLE, 'Kenshin_2_10.wav'));
