@@ -6,6 +6,7 @@
  */
 import { create, ConverterType } from '@alexanderolsen/libsamplerate-js';
 import type { ResampleQuality } from './resample';
+import { concatChannels } from './sample-arrays';
 
 type Converter = Awaited<ReturnType<typeof create>>;
 
@@ -75,17 +76,4 @@ export class StreamResampler {
     this.produced += out[0].length;
     return out;
   }
-}
-
-export function concatChannels(parts: Float32Array[][], channels: number): Float32Array[] {
-  return Array.from({ length: channels }, (_, c) => {
-    const total = parts.reduce((sum, p) => sum + p[c].length, 0);
-    const out = new Float32Array(total);
-    let at = 0;
-    for (const p of parts) {
-      out.set(p[c], at);
-      at += p[c].length;
-    }
-    return out;
-  });
 }

@@ -14,6 +14,14 @@ export function applyMask(spec: Spectrogram, mask: Mask, stem: StemName): Spectr
   return { ...spec, re: out.re, im: out.im };
 }
 
+/** The vocals' soft mask applied in place to the first `n` values of complex frames (re, im). */
+export function applyMaskInPlace(re: Float32Array, im: Float32Array, mask: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    re[i] *= mask[i];
+    im[i] *= mask[i];
+  }
+}
+
 export interface ApplyMaskSliceOptions {
   /** Checked between slices: throws a VocalSplitError with code ABORTED. */
   signal?: AbortSignal;

@@ -11,12 +11,14 @@
  */
 import * as fs from 'node:fs';
 import { wavHeader, wavSamples, type WavBitDepth } from '../audio/encode';
+import { concatSamples, withCapacity } from '../audio/sample-arrays';
 import { decodeWavSamples, parseWavHeader, type WavHeader } from '../audio/wav';
 import { framingPlan, frameCount } from '../dsp/framing';
 import type { MaskBackend } from '../model/backends/types';
 import { StreamIstft } from '../stream/stream-istft';
+import { applyMaskInPlace } from './apply-mask';
 import { runMaskEngine, type FrameSource } from './mask-engine';
-import { MODEL_SAMPLE_RATE, MODEL_STFT } from './separator';
+import { complement, MODEL_SAMPLE_RATE, MODEL_STFT } from './separator';
 import type { SeparateOptions } from './types';
 
 /** Sample frames read from the file per read call. */
@@ -63,34 +65,32 @@ class SampleWindow {
       const got = fs.readSync(this.fd, bytes, 0, bytes.length, this.h.dataOffset + first * this.h.blockAlign);
       if (got !== bytes.length) throw new Error(`the WAV file ended at sample ${first + Math.floor(got / this.h.blockAlign)} of ${this.h.frames}`);
       const samples = decodeWavSamples(bytes, { ...this.h, dataOffset: 0, dataLength: bytes.length, frames: n });
-      if (this.filled + n > this.bufs[0].length) {
-        this.bufs = this.bufs.map((b) => {
-          const grown = new Float32Array(Math.max(2 * b.length, this.filled + n));
-          grown.set(b.subarray(0, this.filled));
-          return grown;
-        });
-      }
+      this.bufs = this.bufs.map((b) => withCapacity(b, this.filled + n));
       samples.forEach((s, c) => this.bufs[c].set(s, this.filled));
       this.filled += n;
     }
   }
 }
 
-/** Whether `file` is a PCM / float WAV at the model's rate (what separateWavFile takes); false for anything unreadable. */
+/** The header of an open WAV file if it is PCM / float at the model's rate (what separateWavFile takes); else undefined. */
+function modelRateWavHeader(fd: number): WavHeader | undefined {
+  const size = fs.fstatSync(fd).size;
+  const head = Buffer.alloc(Math.min(size, 1 << 20)); // the chunks before the samples: a MiB is plenty
+  fs.readSync(fd, head, 0, head.length, 0);
+  const h = parseWavHeader(head, size);
+  return (h.codec === 'pcm' || h.codec === 'float') && h.sampleRate === MODEL_SAMPLE_RATE ? h : undefined;
+}
+
+/** Whether `file` is a WAV that separateWavFile takes; false for anything else, unreadable included. */
 export async function isModelRateWav(file: string): Promise<boolean> {
+  let fd: number | undefined;
   try {
-    const fh = await fs.promises.open(file, 'r');
-    try {
-      const size = (await fh.stat()).size;
-      const head = Buffer.alloc(Math.min(size, 1 << 20));
-      await fh.read(head, 0, head.length, 0);
-      const h = parseWavHeader(head, size);
-      return (h.codec === 'pcm' || h.codec === 'float') && h.sampleRate === MODEL_SAMPLE_RATE && h.frames > 0;
-    } finally {
-      await fh.close();
-    }
+    fd = fs.openSync(file, 'r');
+    return (modelRateWavHeader(fd)?.frames ?? 0) > 0;
   } catch {
     return false;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 
@@ -107,11 +107,8 @@ export async function separateWavFile(input: string, outputs: WavFileStems, back
   const fd = fs.openSync(input, 'r');
   const out: number[] = [];
   try {
-    const size = fs.fstatSync(fd).size;
-    const head = Buffer.alloc(Math.min(size, 1 << 20));
-    fs.readSync(fd, head, 0, head.length, 0);
-    const h = parseWavHeader(head, size);
-    if ((h.codec !== 'pcm' && h.codec !== 'float') || h.sampleRate !== MODEL_SAMPLE_RATE) return false;
+    const h = modelRateWavHeader(fd);
+    if (!h) return false;
     const length = h.frames;
     const nCh = h.channels;
     const window = new SampleWindow(fd, h);
@@ -139,23 +136,19 @@ export async function separateWavFile(input: string, outputs: WavFileStems, back
     // Final vocals per channel, waiting until every channel has them (the files are interleaved).
     const pending: Float32Array[][] = Array.from({ length: nCh }, () => []);
     let written = 0;
-    const mix = Array.from({ length: nCh }, () => new Float32Array(0));
+    const mix: Float32Array[] = Array.from({ length: nCh }, () => new Float32Array(0));
     const flush = (): void => {
       const ready = Math.min(...pending.map((parts) => parts.reduce((n, p) => n + p.length, 0)));
       if (ready === 0) return;
       const vocals = pending.map((parts, c) => {
-        const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-        let at = 0;
-        for (const p of parts) { all.set(p, at); at += p.length; }
+        const all = concatSamples(parts);
         pending[c] = all.length > ready ? [all.slice(ready)] : [];
         return all.subarray(0, ready);
       });
       const accompaniment = vocals.map((v, c) => {
-        const m = mix[c].length >= ready ? mix[c] : (mix[c] = new Float32Array(ready));
-        window.fill(c, written, m.subarray(0, ready));
-        const a = new Float32Array(ready);
-        for (let i = 0; i < ready; i++) a[i] = m[i] - v[i];
-        return a;
+        const m = (mix[c] = withCapacity(mix[c], ready)).subarray(0, ready);
+        window.fill(c, written, m);
+        return complement(m, v);
       });
       fs.writeSync(out[0], wavSamples(vocals, 0, ready, wavOptions));
       fs.writeSync(out[1], wavSamples(accompaniment, 0, ready, wavOptions));
@@ -164,7 +157,7 @@ export async function separateWavFile(input: string, outputs: WavFileStems, back
     };
     await runMaskEngine(source, backend, (channel, first, count, mask, re, im) => {
       const n = count * bins;
-      for (let i = 0; i < n; i++) { re[i] *= mask[i]; im[i] *= mask[i]; }
+      applyMaskInPlace(re, im, mask, n);
       pending[channel].push(istft[channel].push({ first, count, re: re.subarray(0, n), im: im.subarray(0, n) }, length));
       if (channel === nCh - 1) flush();
     }, options);

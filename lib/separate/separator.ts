@@ -14,6 +14,7 @@ import type { Spectrogram, StftParams } from '../dsp/types';
 import { InvalidArgumentError } from '../errors';
 import type { MaskBackend } from '../model/backends/types';
 import { runMaskEngine, type FrameSource } from './mask-engine';
+import { applyMaskInPlace } from './apply-mask';
 import type { Mask, SeparateOptions, Stems } from './types';
 
 export { SeparationAbortedError } from './mask-engine';
@@ -95,12 +96,5 @@ function checkAudio(audio: AudioData): void {
   const length = audio.channels[0].length;
   if (audio.channels.some((ch) => !(ch instanceof Float32Array) || ch.length !== length)) {
     throw new InvalidArgumentError('INVALID_AUDIO', 'every channel must be a Float32Array of the same length');
-  }
-}
-
-function applyMaskInPlace(re: Float32Array, im: Float32Array, mask: Float32Array, n: number): void {
-  for (let i = 0; i < n; i++) {
-    re[i] *= mask[i];
-    im[i] *= mask[i];
   }
 }

@@ -3,6 +3,7 @@
  * whole signal (window-squared normalisation of framing.ts), each handed out as soon as every
  * frame over it has been added.
  */
+import { withCapacity } from '../audio/sample-arrays';
 import { framingPlan, type FramingPlan } from '../dsp/framing';
 import type { StftParams } from '../dsp/types';
 import type { FrameBlock } from './stream-stft';
@@ -33,7 +34,7 @@ export class StreamIstft {
     if (block.first !== this.nextFrame) throw new Error(`StreamIstft: expected frame ${this.nextFrame}, got ${block.first}`);
     const { fftSize: N, hop, bins, window: w, synthesis, cycleInv, headLength, headInv, fft } = this.plan;
     const lastEnd = (block.first + block.count) * hop + N / 2;
-    this.ensure(lastEnd - this.base);
+    this.acc = withCapacity(this.acc, lastEnd - this.base);
     const mask = hop - 1;
     const firstSteady = N / hop - 1;
     // The same arithmetic as istftAddFrames, frame for frame, so the samples are bit-identical.
@@ -68,12 +69,5 @@ export class StreamIstft {
     this.acc.fill(0, this.acc.length - count);
     this.base += count;
     return out;
-  }
-
-  private ensure(size: number): void {
-    if (size <= this.acc.length) return;
-    const grown = new Float32Array(Math.max(size, this.acc.length * 2));
-    grown.set(this.acc);
-    this.acc = grown;
   }
 }

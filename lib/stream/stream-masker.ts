@@ -6,6 +6,7 @@
  * (mask-engine.ts), so a stream and the same song separated whole differ only in the context each
  * frame's mask was computed with.
  */
+import { withCapacity } from '../audio/sample-arrays';
 import { extendMaskFrame } from '../separate/mask-extension';
 import { checkLatency, type StreamLatency } from './latency';
 import type { MaskBatcher } from './mask-batcher';
@@ -81,7 +82,7 @@ export class StreamMasker {
   private addFrames(block: FrameBlock): void {
     const { F, bins } = this;
     const n = block.count;
-    this.history = fit(this.history, (this.framesIn + n - this.histBase) * F);
+    this.history = withCapacity(this.history, (this.framesIn + n - this.histBase) * F);
     for (let j = 0; j < n; j++) {
       const src = j * bins;
       const dst = (this.framesIn + j - this.histBase) * F;
@@ -91,8 +92,8 @@ export class StreamMasker {
       }
     }
     const at = (this.framesIn - this.nextFinal) * bins;
-    this.re = fit(this.re, at + n * bins);
-    this.im = fit(this.im, at + n * bins);
+    this.re = withCapacity(this.re, at + n * bins);
+    this.im = withCapacity(this.im, at + n * bins);
     this.re.set(block.re.subarray(0, n * bins), at);
     this.im.set(block.im.subarray(0, n * bins), at);
     this.framesIn += n;
@@ -138,8 +139,8 @@ export class StreamMasker {
     const regionStart = end - lookahead - step - fade;
     const need = (end - lookahead - this.nextFinal) * F;
     if (need > this.maskSum.length) {
-      this.maskSum = fit(this.maskSum, need);
-      this.weightSum = fit(this.weightSum, need / F);
+      this.maskSum = withCapacity(this.maskSum, need);
+      this.weightSum = withCapacity(this.weightSum, need / F);
     }
     for (let j = 0; j < step + fade; j++) {
       const frame = regionStart + j;
@@ -175,12 +176,4 @@ export class StreamMasker {
     this.nextFinal += count;
     return { first, count, re, im, mask };
   }
-}
-
-/** `array` if it holds `size` values, else a larger copy. */
-function fit(array: Float32Array, size: number): Float32Array {
-  if (size <= array.length) return array;
-  const grown = new Float32Array(Math.max(size, array.length * 2));
-  grown.set(array);
-  return grown;
 }

@@ -4,9 +4,11 @@
  * separator's (resample to 44.1 kHz, STFT, U-Net mask, soft mask, iSTFT, resample back,
  * accompaniment = mixture − vocals), with the state each step needs carried between chunks.
  */
-import { concatChannels, StreamResampler } from '../audio/stream-resample';
+import { concatChannels, concatSamples } from '../audio/sample-arrays';
+import { StreamResampler } from '../audio/stream-resample';
 import { InvalidArgumentError } from '../errors';
-import { MODEL_RESAMPLING, MODEL_SAMPLE_RATE, MODEL_STFT } from '../separate/separator';
+import { applyMaskInPlace } from '../separate/apply-mask';
+import { complement, MODEL_RESAMPLING, MODEL_SAMPLE_RATE, MODEL_STFT } from '../separate/separator';
 import { DEFAULT_LATENCY, LATENCY_PRESETS, latencySeconds, type StreamLatency } from './latency';
 import type { MaskBatcher } from './mask-batcher';
 import { StreamIstft } from './stream-istft';
@@ -80,7 +82,7 @@ export class StreamSeparator {
     if (this.ended) throw new InvalidArgumentError('STREAM_ENDED', 'this stream has ended');
     this.checkChunk(chunk);
     this.received += chunk[0].length;
-    this.pendingMix = this.pendingMix.map((p, c) => concat(p, chunk[c]));
+    this.pendingMix = this.pendingMix.map((p, c) => concatSamples([p, chunk[c]]));
     const atModel = this.toModel ? this.toModel.push(chunk) : chunk;
     this.receivedAtModelRate += atModel[0].length;
     const blocks = await Promise.all(atModel.map(async (x, c) => this.maskers[c].push(this.stft[c].push(x))));
@@ -101,7 +103,7 @@ export class StreamSeparator {
       parts.push(this.istft[c].push(applyMask(await this.maskers[c].push(stft.end())), length));
       parts.push(this.istft[c].push(applyMask(await this.maskers[c].end()), length));
       parts.push(this.istft[c].end(length));
-      return concat(...parts);
+      return concatSamples(parts);
     }));
     return this.output(vocals, true);
   }
@@ -118,17 +120,15 @@ export class StreamSeparator {
       vocals = this.fromModel.push(vocals);
       if (final) vocals = concatChannels([vocals, this.fromModel.end()], vocals.length);
     }
-    vocals = vocals.map((v, c) => concat(this.pendingVocals[c], v));
+    vocals = vocals.map((v, c) => concatSamples([this.pendingVocals[c], v]));
     // Output never runs ahead of the input; at the end it is exactly as long.
     const count = final ? this.received - this.emitted : Math.min(vocals[0].length, this.received - this.emitted);
     this.pendingVocals = vocals.map((v) => v.slice(Math.min(count, v.length)));
     vocals = vocals.map((v) => fitLength(v, count));
     const accompaniment = vocals.map((v, c) => {
       const mix = this.pendingMix[c];
-      const acc = new Float32Array(count);
-      for (let i = 0; i < count; i++) acc[i] = mix[i] - v[i];
       this.pendingMix[c] = mix.slice(count);
-      return acc;
+      return complement(mix.subarray(0, count), v);
     });
     const first = this.emitted;
     this.emitted += count;
@@ -150,24 +150,8 @@ export class StreamSeparator {
 }
 
 function applyMask(block: MaskedBlock): MaskedBlock {
-  const { re, im, mask } = block;
-  for (let i = 0; i < mask.length; i++) {
-    re[i] *= mask[i];
-    im[i] *= mask[i];
-  }
+  applyMaskInPlace(block.re, block.im, block.mask, block.mask.length);
   return block;
-}
-
-function concat(...parts: Float32Array[]): Float32Array {
-  if (parts.length === 1) return parts[0];
-  if (parts.length === 2 && parts[0].length === 0) return parts[1];
-  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function fitLength(x: Float32Array, n: number): Float32Array {

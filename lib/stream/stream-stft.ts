@@ -3,6 +3,7 @@
  * (framing.ts: frame t centred on sample t·hop, zeros before 0 and after the end), each handed out
  * as soon as the last sample under it has arrived.
  */
+import { withCapacity } from '../audio/sample-arrays';
 import { framingPlan, type FramingPlan } from '../dsp/framing';
 import type { StftParams } from '../dsp/types';
 
@@ -61,11 +62,7 @@ export class StreamStft {
   }
 
   private append(samples: Float32Array): void {
-    if (this.filled + samples.length > this.buffer.length) {
-      const grown = new Float32Array(Math.max(this.buffer.length * 2, this.filled + samples.length));
-      grown.set(this.buffer.subarray(0, this.filled));
-      this.buffer = grown;
-    }
+    this.buffer = withCapacity(this.buffer, this.filled + samples.length);
     this.buffer.set(samples, this.filled);
     this.filled += samples.length;
   }

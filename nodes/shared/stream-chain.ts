@@ -7,7 +7,8 @@
  * state: it works on such chunks as they are.
  */
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
-import { concatChannels, StreamResampler } from '../../lib/audio/stream-resample';
+import { concatChannels, concatSamples } from '../../lib/audio/sample-arrays';
+import { StreamResampler } from '../../lib/audio/stream-resample';
 import type { Spectrogram, StftParams } from '../../lib/dsp/types';
 import type { MaskBackend } from '../../lib/model/backends/types';
 import { describePayload, isSpectrogram } from '../../lib/payloads';
@@ -17,10 +18,9 @@ import { LATENCY_PRESETS } from '../../lib/stream/latency';
 import { MaskBatcher } from '../../lib/stream/mask-batcher';
 import { StreamIstft } from '../../lib/stream/stream-istft';
 import { StreamMasker, type MaskedBlock } from '../../lib/stream/stream-masker';
-import { StreamRegistry } from '../../lib/stream/stream-registry';
 import { StreamStft, type FrameBlock } from '../../lib/stream/stream-stft';
 import type { Outputs } from './serve';
-import { checkSameFormat, chunkOf, isLastChunk, streamInfo, streamKeyOf, type StreamSettings } from './stream';
+import { checkSameFormat, chunkOf, isLastChunk, nodeStreamRegistry, streamInfo, streamKeyOf, type StreamSettings } from './stream';
 
 export type SpectrogramChunk = Spectrogram & { firstFrame: number };
 export type MaskChunk = Mask & { firstFrame: number };
@@ -36,20 +36,7 @@ function spectrogramChunk(blocks: FrameBlock[], params: StftParams, sampleRate: 
 }
 
 function joinBlocks<B extends FrameBlock>(a: B, b: B, extra?: (x: B, y: B) => Partial<B>): B {
-  const cat = (x: Float32Array, y: Float32Array): Float32Array => {
-    const out = new Float32Array(x.length + y.length);
-    out.set(x);
-    out.set(y, x.length);
-    return out;
-  };
-  return { ...a, count: a.count + b.count, re: cat(a.re, b.re), im: cat(a.im, b.im), ...(extra?.(a, b) ?? {}) };
-}
-
-function registryFor<S extends { dispose(): void }>(RED: NodeAPI, node: Node, settings: Pick<StreamSettings, 'idleSeconds'>): StreamRegistry<S> {
-  return new StreamRegistry({
-    idleMs: settings.idleSeconds * 1000,
-    onIdle: (key) => node.log(RED._('common.stream.log.idle', { key, seconds: settings.idleSeconds })),
-  });
+  return { ...a, count: a.count + b.count, re: concatSamples([a.re, b.re]), im: concatSamples([a.im, b.im]), ...(extra?.(a, b) ?? {}) };
 }
 
 function chunkSpectrogram(RED: NodeAPI, msg: NodeMessageInFlow): SpectrogramChunk | null {
@@ -69,7 +56,7 @@ interface StftState {
 
 /** The stft node in stream mode: audio / PCM chunks → spectrogram chunks (at 44.1 kHz if `toModelRate`). */
 export function stftStreamStage(RED: NodeAPI, node: Node, settings: StreamSettings, params: StftParams, toModelRate: boolean) {
-  const registry = registryFor<StftState>(RED, node, settings);
+  const registry = nodeStreamRegistry<StftState>(RED, node, settings);
   return {
     close: () => registry.closeAll(),
     async work(msg: NodeMessageInFlow): Promise<Outputs> {
@@ -106,7 +93,7 @@ interface MaskState {
 
 /** The unet-mask node in stream mode: spectrogram chunks → mask chunks of the frames now final (and those frames in msg.spectrogram). */
 export function maskStreamStage(RED: NodeAPI, node: Node, settings: StreamSettings, checkFraming: (spec: Spectrogram) => void) {
-  const registry = registryFor<MaskState>(RED, node, settings);
+  const registry = nodeStreamRegistry<MaskState>(RED, node, settings);
   let batcher: MaskBatcher | undefined;
   return {
     close: () => registry.closeAll(),
@@ -132,12 +119,7 @@ export function maskStreamStage(RED: NodeAPI, node: Node, settings: StreamSettin
           let out: MaskedBlock = spec ? await m.push({ first: spec.firstFrame, count: spec.frames, re: spec.re[c], im: spec.im[c] }) : { first: 0, count: 0, re: new Float32Array(0), im: new Float32Array(0), mask: new Float32Array(0) };
           if (last) {
             const rest = await m.end();
-            out = out.count === 0 ? rest : joinBlocks(out, rest, (x, y) => {
-              const mask = new Float32Array(x.mask.length + y.mask.length);
-              mask.set(x.mask);
-              mask.set(y.mask, x.mask.length);
-              return { mask };
-            });
+            out = out.count === 0 ? rest : joinBlocks(out, rest, (x, y) => ({ mask: concatSamples([x.mask, y.mask]) }));
           }
           return out;
         }));
@@ -162,7 +144,7 @@ interface IstftState {
 
 /** The istft node in stream mode: spectrogram chunks → audio chunks of the samples now final (back at msg.originalSampleRate if `toOriginal`). */
 export function istftStreamStage(RED: NodeAPI, node: Node, settings: StreamSettings, toOriginal: boolean) {
-  const registry = registryFor<IstftState>(RED, node, settings);
+  const registry = nodeStreamRegistry<IstftState>(RED, node, settings);
   return {
     close: () => registry.closeAll(),
     async work(msg: NodeMessageInFlow): Promise<Outputs> {
@@ -180,13 +162,7 @@ export function istftStreamStage(RED: NodeAPI, node: Node, settings: StreamSetti
       }, async (st) => {
         const length = last ? spec?.length ?? Infinity : Infinity;
         let out = st.istft.map((s, c) => (spec ? s.push({ first: spec.firstFrame, count: spec.frames, re: spec.re[c], im: spec.im[c] }, length) : new Float32Array(0)));
-        if (last) out = out.map((o, c) => {
-          const rest = st.istft[c].end(Number.isFinite(length) ? length : 0);
-          const all = new Float32Array(o.length + rest.length);
-          all.set(o);
-          all.set(rest, o.length);
-          return all;
-        });
+        if (last) out = out.map((o, c) => concatSamples([o, st.istft[c].end(Number.isFinite(length) ? length : 0)]));
         if (st.resampler) {
           out = st.resampler.push(out);
           if (last) out = concatChannels([out, st.resampler.end()], out.length);

@@ -4,13 +4,14 @@
  * is still being looked ahead at), the rest with the message that has msg.complete.
  */
 import type { NodeAPI, NodeMessageInFlow, Node } from 'node-red';
+import { concatChannels } from '../../lib/audio/sample-arrays';
 import type { MaskBackend } from '../../lib/model/backends/types';
 import { LATENCY_PRESETS } from '../../lib/stream/latency';
 import { MaskBatcher } from '../../lib/stream/mask-batcher';
 import { StreamRegistry } from '../../lib/stream/stream-registry';
 import { StreamSeparator, type StreamOutput } from '../../lib/stream/stream-separator';
 import type { Outputs } from './serve';
-import { checkSameFormat, chunkOf, chunkPayload, isLastChunk, streamInfo, streamKeyOf, type StreamSettings } from './stream';
+import { checkSameFormat, chunkOf, chunkPayload, isLastChunk, nodeStreamRegistry, streamInfo, streamKeyOf, type StreamSettings } from './stream';
 
 /** Streams run side by side (their patches batch together); each stream's chunks stay in order. */
 export const STREAM_CONCURRENCY = 64;
@@ -20,10 +21,7 @@ export class StreamSeparateMode {
   private batcher?: MaskBatcher;
 
   constructor(private readonly RED: NodeAPI, node: Node, private readonly settings: StreamSettings) {
-    this.registry = new StreamRegistry({
-      idleMs: settings.idleSeconds * 1000,
-      onIdle: (key) => node.log(RED._('common.stream.log.idle', { key, seconds: settings.idleSeconds })),
-    });
+    this.registry = nodeStreamRegistry(RED, node, settings);
   }
 
   get streams(): number {
@@ -64,14 +62,5 @@ export class StreamSeparateMode {
 function joinOutputs(parts: StreamOutput[], channels: number): StreamOutput {
   if (parts.length === 1) return parts[0];
   const first = parts[0]?.first ?? 0;
-  const join = (stem: 'vocals' | 'accompaniment'): Float32Array[] => Array.from({ length: channels }, (_, c) => {
-    const out = new Float32Array(parts.reduce((n, p) => n + (p[stem][c]?.length ?? 0), 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p[stem][c] ?? [], at);
-      at += p[stem][c]?.length ?? 0;
-    }
-    return out;
-  });
-  return { first, vocals: join('vocals'), accompaniment: join('accompaniment') };
+  return { first, vocals: concatChannels(parts.map((p) => p.vocals), channels), accompaniment: concatChannels(parts.map((p) => p.accompaniment), channels) };
 }

@@ -2,12 +2,13 @@
  * Stream mode, shared by the nodes that offer it: which stream a message belongs to, its chunk
  * (raw PCM bytes or audio), the stream's format, and how output chunks are shaped.
  */
-import type { NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
+import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import type { AudioData } from '../../lib/audio/types';
 import { findAudioProblem } from '../../lib/audio/validate';
 import { describePayload, isAudioData, isBytes } from '../../lib/payloads';
 import { DEFAULT_LATENCY, isLatencyPreset, type LatencyPreset } from '../../lib/stream/latency';
 import { decodePcm, encodePcm, isPcmEncoding, type PcmEncoding } from '../../lib/stream/pcm';
+import { StreamRegistry } from '../../lib/stream/stream-registry';
 import { MAX_STREAM_CHANNELS, type StreamFormat } from '../../lib/stream/stream-separator';
 import { isIntegerIn, numberSetting } from './settings';
 
@@ -52,6 +53,14 @@ export function streamSettings(config: StreamNodeDef): StreamSettings | { error:
   const idleSeconds = numberSetting(config.idleTimeout, 10);
   if (!(idleSeconds > 0 && idleSeconds <= 3600)) return { error: 'common.stream.errors.idle', value: config.idleTimeout };
   return { key, encoding, sampleRate, channels, latency, idleSeconds };
+}
+
+/** A node's live streams, dropped after the node's idle timeout with a line in its log. */
+export function nodeStreamRegistry<S extends { dispose(): void }>(RED: NodeAPI, node: Node, settings: Pick<StreamSettings, 'idleSeconds'>): StreamRegistry<S> {
+  return new StreamRegistry<S>({
+    idleMs: settings.idleSeconds * 1000,
+    onIdle: (key) => node.log(RED._('common.stream.log.idle', { key, seconds: settings.idleSeconds })),
+  });
 }
 
 /** The stream a message belongs to: the key property as a string ('' when the message has none). */
