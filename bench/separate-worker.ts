@@ -13,7 +13,7 @@ import { randomWeights } from '../lib/model/weights-io';
 import { separate } from '../lib/separate/separator';
 import { peakRssMB } from './peak-rss';
 
-const MIR1K_CLIP = path.resolve(__dirname, '..', '..', '..', 'shared', 'data', 'mir1k-sample', 'Wavfile', 'Kenshin_2_10.wav');
+const MIR1K_CLIP = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'mir1k-sample', 'Wavfile', 'Kenshin_2_10.wav');
 
 async function main(): Promise<void> {
   const backendName = process.argv[2] as BackendName;

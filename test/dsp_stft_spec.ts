@@ -9,9 +9,9 @@ import type { Spectrogram, StftParams } from '../lib/dsp';
 import { InvalidArgumentError } from '../lib/errors';
 import { maxAbsDiff, noise } from './support/numeric';
 
-// dist/test/ → repository root → ../shared
+// dist/test/ → repository root → test/fixtures
 const repoRoot = path.resolve(__dirname, '..', '..');
-const mir1kDir = path.resolve(repoRoot, '..', 'shared', 'data', 'mir1k-sample', 'Wavfile');
+const mir1kDir = path.join(repoRoot, 'test', 'fixtures', 'mir1k-sample', 'Wavfile');
 
 /** Minimal 16-bit PCM WAV reader (MIR-1K clips: 16 kHz, stereo, accompaniment left, voice right). */
 function readWav16(file: string): AudioData {

@@ -99,7 +99,7 @@ describe('hardening', function () {
       await loadFlow([splitNode, catchNode], standardFlow('vocal-split', { model, backend: 'onnx', maxSeconds: '2' }, 2));
       const clip = await mir1kClip('Kenshin_2_10.wav');
       await expectCaught({ payload: clip }, /over the 2 s limit/);
-      await expectCaught({ payload: fs.readFileSync(path.join(FIXTURES, '..', '..', '..', 'shared', 'data', 'mir1k-sample', 'Wavfile', 'Kenshin_2_10.wav')) }, /longer than|over the 2/);
+      await expectCaught({ payload: fs.readFileSync(path.join(FIXTURES, 'mir1k-sample', 'Wavfile', 'Kenshin_2_10.wav')) }, /longer than|over the 2/);
     });
 
     it('refuses a max size that is not a positive number of megabytes at deploy time', async function () {

@@ -27,7 +27,7 @@ DEV_CLIPS = ("abjones_5_08", "abjones_5_09", "amy_9_08", "amy_9_09")
 # The `default` model learns from every MIR-1K singer except these five, chosen before any
 # training (not by score); its card reports them. Five, not the required four, for a steadier figure.
 HELDOUT_SINGERS = ("annar", "bobon", "heycat", "Kenshin", "stool")
-# ../shared/data/mir1k-sample/: test clips for CI; never trained on, whatever the split.
+# test/fixtures/mir1k-sample/ (a copy of ../shared/data/mir1k-sample/): test clips for CI; never trained on, whatever the split.
 SAMPLE_CLIPS = (
     "Ani_1_06", "Kenshin_2_10", "annar_4_02", "ariel_4_03", "bobon_3_08", "bug_5_07", "davidson_2_08",
     "fdps_1_12", "geniusturtle_2_07", "heycat_4_05", "jmzen_1_10", "khair_2_03", "leon_1_06",

@@ -6,8 +6,8 @@ import * as path from 'node:path';
 /** Repository root (the specs run from dist/test/). */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const FIXTURES = path.resolve(REPO_ROOT, 'test', 'fixtures', 'audio');
-/** ../shared beside the repo, in CI as here. */
-export const MIR1K_SAMPLE = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'mir1k-sample');
+/** The 17 MIR-1K test clips kept in the repository (test/fixtures/mir1k-sample, see its SOURCES.txt). */
+export const MIR1K_SAMPLE = path.resolve(REPO_ROOT, 'test', 'fixtures', 'mir1k-sample');
 
 export function fixture(name: string): Buffer {
   return fs.readFileSync(path.join(FIXTURES, name));
