@@ -10,7 +10,7 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import {
-  BackendName, JANSSON_CONFIG, MaskBackend, ModelWeights, assignWeights, buildUNet, createBackend,
+  BackendName, JANSSON_CONFIG, BackendHandle, ModelWeights, assignWeights, buildUNet, createBackend,
   probeBackends, randomWeights,
 } from '../lib/model';
 
@@ -23,7 +23,7 @@ function patches(n: number): Float32Array {
   return a;
 }
 
-async function time(backend: MaskBackend, batch: number, runs: number, warmup: number): Promise<{ median: number; min: number }> {
+async function time(backend: BackendHandle, batch: number, runs: number, warmup: number): Promise<{ median: number; min: number }> {
   const input = patches(batch);
   for (let i = 0; i < warmup; i++) await backend.predictMask(input, batch);
   const ms: number[] = [];
@@ -41,7 +41,7 @@ async function time(backend: MaskBackend, batch: number, runs: number, warmup: n
  * a backend): the longest the event loop was blocked (monitorEventLoopDelay, 1 ms resolution) and
  * how many times a 1 ms setInterval fired.
  */
-async function eventLoopLag(backend: MaskBackend | undefined, n: number): Promise<{ maxLag: number; p99: number; ticks: number; msPerPatch: number }> {
+async function eventLoopLag(backend: BackendHandle | undefined, n: number): Promise<{ maxLag: number; p99: number; ticks: number; msPerPatch: number }> {
   const input = patches(1);
   // No backend: the floor of these figures on this machine (the loop idle, 20 ms timeouts).
   const work = (): Promise<unknown> => (backend ? backend.predictMask(input, 1) : new Promise((resolve) => setTimeout(resolve, 20)));

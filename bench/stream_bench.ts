@@ -14,7 +14,7 @@ import { resample } from '../lib/audio/resample';
 import { ClipScorer, listClips, loadClip, separateClip } from '../lib/eval/mir1k';
 import { createBackend } from '../lib/model/backends';
 import { resolveModelDir } from '../lib/model/locate';
-import { MODEL_STFT } from '../lib/separate/separator';
+import { MODEL_STFT } from '../lib/model/signal-framing';
 import { LATENCY_PRESETS, latencySeconds, runsPerSecond, type StreamLatency } from '../lib/stream/latency';
 import { MaskBatcher } from '../lib/stream/mask-batcher';
 import { StreamSeparator } from '../lib/stream/stream-separator';

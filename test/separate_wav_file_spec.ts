@@ -11,7 +11,7 @@ import { decodeAudioFile } from '../lib/audio/decode';
 import { encodeWav } from '../lib/audio/encode';
 import { resample } from '../lib/audio/resample';
 import { createBackend } from '../lib/model/backends';
-import type { MaskBackend } from '../lib/model/backends/types';
+import type { BackendHandle } from '../lib/model/backends/types';
 import { separate } from '../lib/separate/separator';
 import { isModelRateWav, separateWavFile } from '../lib/separate/separate-wav-file';
 import { smallTestModel } from './support/node-red';
@@ -20,7 +20,7 @@ import { FIXTURES } from './support/paths';
 
 describe('separateWavFile (long files, bounded memory)', function () {
   this.timeout(120_000);
-  let backend: MaskBackend;
+  let backend: BackendHandle;
   let dir: string;
   before(async function () {
     backend = await createBackend(await smallTestModel(), { backend: 'onnx' });

@@ -4,19 +4,20 @@
  * MIR-1K clips, have no seams at chunk borders, and streams sharing a model do not mix.
  */
 import assert from 'node:assert/strict';
-import { istftAddFrames, stftFrames } from '../lib/dsp/frames';
-import { frameCount } from '../lib/dsp/framing';
+import { istftAddFrames, stftFrames } from '../lib/dsp/frame-range';
+import { frameCount } from '../lib/dsp/stft-plan';
 import { ClipScorer, listClips, loadClip, separateClip, type Mir1kClip } from '../lib/eval/mir1k';
 import { createBackend } from '../lib/model/backends';
-import type { MaskBackend } from '../lib/model/backends/types';
+import type { BackendHandle } from '../lib/model/backends/types';
 import { resolveModelDir } from '../lib/model/locate';
-import { MODEL_STFT, separate } from '../lib/separate/separator';
+import { MODEL_STFT } from '../lib/model/signal-framing';
+import { separate } from '../lib/separate/separator';
 import { LATENCY_PRESETS, latencySeconds, type StreamLatency } from '../lib/stream/latency';
 import { MaskBatcher } from '../lib/stream/mask-batcher';
 import { decodePcm, encodePcm } from '../lib/stream/pcm';
-import { StreamIstft } from '../lib/stream/stream-istft';
+import { StreamIstft } from '../lib/dsp/stream-istft';
 import { StreamSeparator } from '../lib/stream/stream-separator';
-import { StreamStft } from '../lib/stream/stream-stft';
+import { StreamStft } from '../lib/dsp/stream-stft';
 import { JANSSON_CONFIG } from '../lib/model/config';
 import { MIR1K_SAMPLE } from './support/paths';
 import { maxAbsDiff, noise } from './support/numeric';
@@ -180,7 +181,7 @@ describe('StreamSeparator', function () {
   });
 
   describe('on MIR-1K sample clips with the default model', function () {
-    let backend: MaskBackend;
+    let backend: BackendHandle;
     let batcher: MaskBatcher;
     const clips: Mir1kClip[] = [];
     before(async function () {

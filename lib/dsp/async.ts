@@ -7,8 +7,8 @@ import type { AudioData } from '../audio/types';
 import { VocalSplitError } from '../errors';
 import { yieldToEventLoop } from '../jobs/throttle';
 import { checkSpectrogram } from './check';
-import { frameCount, framingPlan } from './framing';
-import { istftAddFrames, stftFrames } from './frames';
+import { frameCount, framingPlan } from './stft-plan';
+import { istftAddFrames, stftFrames } from './frame-range';
 import { validateAudio } from './stft';
 import type { Spectrogram, StftParams } from './types';
 

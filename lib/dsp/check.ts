@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../errors';
-import { frameCount, validateStftParams } from './framing';
+import { frameCount, validateStftParams } from './stft-plan';
 import type { Spectrogram } from './types';
 
 /**

@@ -1,9 +1,9 @@
 export type { ChannelSpectrogram, Spectrogram, StftParams } from './types';
 export { hannWindow } from './window';
-export { frameCount, validateStftParams } from './framing';
+export { frameCount, validateStftParams } from './stft-plan';
 export { stft, stftChannel } from './stft';
 export { istft, istftChannel } from './istft';
-export { istftAddFrames, stftFrames } from './frames';
+export { istftAddFrames, stftFrames } from './frame-range';
 export { magnitude } from './magnitude';
 export { stftAsync, istftAsync } from './async';
 export type { SliceOptions } from './async';

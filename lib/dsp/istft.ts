@@ -1,7 +1,7 @@
 import type { AudioData } from '../audio/types';
 import { InvalidArgumentError } from '../errors';
-import { frameCount, framingPlan, validateLength } from './framing';
-import { istftAddFrames } from './frames';
+import { frameCount, framingPlan, validateLength } from './stft-plan';
+import { istftAddFrames } from './frame-range';
 import type { Spectrogram, StftParams } from './types';
 
 /**

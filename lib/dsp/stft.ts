@@ -1,12 +1,12 @@
 import type { AudioData } from '../audio/types';
 import { InvalidArgumentError } from '../errors';
-import { frameCount, framingPlan } from './framing';
-import { stftFrames } from './frames';
+import { frameCount, framingPlan } from './stft-plan';
+import { stftFrames } from './frame-range';
 import type { ChannelSpectrogram, Spectrogram, StftParams } from './types';
 
 /**
  * STFT of one channel (periodic Hann window, zero padded, frame t centred on sample t·hop;
- * frames = ceil((x.length + fftSize/2) / hop), see framing.ts). Returns bins 0..fftSize/2 of
+ * frames = ceil((x.length + fftSize/2) / hop), see stft-plan.ts). Returns bins 0..fftSize/2 of
  * every frame, frame-major.
  */
 export function stftChannel(x: Float32Array, params: StftParams): ChannelSpectrogram {

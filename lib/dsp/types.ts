@@ -8,7 +8,7 @@ export interface StftParams {
 
 /**
  * Complex STFT of one channel, frame-major: bin k of frame t is at index t * bins + k.
- * Frame t is centred on sample t * hop (see lib/dsp/framing.ts for the exact convention).
+ * Frame t is centred on sample t * hop (see lib/dsp/stft-plan.ts for the exact convention).
  */
 export interface ChannelSpectrogram {
   frames: number;

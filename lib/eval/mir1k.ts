@@ -19,8 +19,10 @@ import { resample } from '../audio/resample';
 import { istftChannel } from '../dsp/istft';
 import { stftChannel } from '../dsp/stft';
 import { InvalidArgumentError } from '../errors';
-import type { MaskBackend } from '../model/backends/types';
-import { complement, MODEL_RESAMPLING, MODEL_SAMPLE_RATE, MODEL_STFT, separate } from '../separate/separator';
+import type { BackendHandle } from '../model/backends/types';
+import { MODEL_RESAMPLING, MODEL_SAMPLE_RATE, MODEL_STFT } from '../model/signal-framing';
+import { complement } from '../separate/apply-mask';
+import { separate } from '../separate/separator';
 import { BssEval, type BssEvalResult } from './bss-eval';
 import { mixtureScores, withNsdr, type SourceScores, type SourceScoresWithNsdr, type Stems } from './metrics';
 
@@ -148,7 +150,7 @@ export async function idealRatioMask(clip: Mir1kClip): Promise<StemSignals> {
 }
 
 /** The model's stems for the clip's mono mixture, at the clip's rate. */
-export async function separateClip(clip: Mir1kClip, backend: MaskBackend, onProgress?: (fraction: number) => void): Promise<StemSignals> {
+export async function separateClip(clip: Mir1kClip, backend: BackendHandle, onProgress?: (fraction: number) => void): Promise<StemSignals> {
   const mix = Float32Array.from(clip.mixture);
   const stems = await separate({ sampleRate: clip.sampleRate, channels: [mix] }, backend, { onProgress });
   return { vocals: stems.vocals.channels[0], accompaniment: stems.accompaniment.channels[0] };

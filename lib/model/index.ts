@@ -14,8 +14,8 @@ export {
   readModel, saveModel, randomWeights, createRandomModel, unetTopology,
 } from './weights-io';
 export { buildUNetOnnx, OnnxBuildOptions } from './onnx/graph';
-export { FoldedUNet } from './folded';
+export { FoldedUNet } from './folded-unet';
 export {
-  MaskBackend, BackendName, BackendChoice, BackendOptions, BackendProbe, BACKEND_NAMES, AUTO_ORDER,
+  BackendHandle, BackendName, BackendChoice, BackendOptions, BackendProbe, BACKEND_NAMES, AUTO_ORDER,
   createBackend, probeBackends, cachedEngineCount,
 } from './backends';

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UNetConfig, expectedWeights, validateUNetConfig } from './config';
 import { ModelError } from './errors';
 import { decodeFloat16, encodeFloat16 } from './fp16';
+import { MODEL_SAMPLE_RATE, MODEL_STFT } from './signal-framing';
 import { UNet, WeightMap, buildUNet, checkWeights, extractWeights } from './unet';
 
 export const MODEL_JSON = 'model.json';
@@ -39,7 +40,8 @@ export interface ModelWeights {
   readonly weights: WeightMap;
 }
 
-export const DEFAULT_STFT = { fftSize: 4096, hop: 1024, sampleRate: 44100 } as const;
+/** The `stft` block of a model.json that has none (models saved before it existed). */
+export const DEFAULT_STFT = { ...MODEL_STFT, sampleRate: MODEL_SAMPLE_RATE } as const;
 
 interface ManifestWeight {
   name: string;

@@ -22,6 +22,14 @@ export function applyMaskInPlace(re: Float32Array, im: Float32Array, mask: Float
   }
 }
 
+/** mixture − vocals, sample by sample: the accompaniment of a soft-mask separation. */
+export function complement(mix: Float32Array, vocals: Float32Array): Float32Array {
+  if (vocals.length !== mix.length) throw new Error(`vocals have ${vocals.length} samples, the mixture ${mix.length}`);
+  const out = new Float32Array(mix.length);
+  for (let i = 0; i < mix.length; i++) out[i] = mix[i] - vocals[i];
+  return out;
+}
+
 export interface ApplyMaskSliceOptions {
   /** Checked between slices: throws a VocalSplitError with code ABORTED. */
   signal?: AbortSignal;

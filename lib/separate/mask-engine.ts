@@ -8,7 +8,7 @@
  */
 import { InvalidArgumentError, VocalSplitError } from '../errors';
 import { yieldToEventLoop } from '../jobs/throttle';
-import type { MaskBackend } from '../model/backends/types';
+import type { BackendHandle } from '../model/backends/types';
 import { extendMaskFrame } from './mask-extension';
 import { planPatches, patchWeights } from './patches';
 import type { SeparateOptions } from './types';
@@ -36,7 +36,7 @@ export class SeparationAbortedError extends VocalSplitError {
   }
 }
 
-export async function runMaskEngine(source: FrameSource, backend: MaskBackend, onFinal: FinalFramesCallback, options: SeparateOptions = {}): Promise<void> {
+export async function runMaskEngine(source: FrameSource, backend: BackendHandle, onFinal: FinalFramesCallback, options: SeparateOptions = {}): Promise<void> {
   const { bins: F, frames: T, channelsIn } = backend.config;
   if (channelsIn !== 1) throw new InvalidArgumentError('UNSUPPORTED_MODEL', `the separator runs one audio channel at a time; this model takes ${channelsIn}`);
   const bins = source.bins;

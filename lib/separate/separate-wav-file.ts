@@ -13,12 +13,12 @@ import * as fs from 'node:fs';
 import { wavHeader, wavSamples, type WavBitDepth } from '../audio/encode';
 import { concatSamples, withCapacity } from '../audio/sample-arrays';
 import { decodeWavSamples, parseWavHeader, type WavHeader } from '../audio/wav';
-import { framingPlan, frameCount } from '../dsp/framing';
-import type { MaskBackend } from '../model/backends/types';
-import { StreamIstft } from '../stream/stream-istft';
-import { applyMaskInPlace } from './apply-mask';
+import { framingPlan, frameCount } from '../dsp/stft-plan';
+import { StreamIstft } from '../dsp/stream-istft';
+import type { BackendHandle } from '../model/backends/types';
+import { MODEL_SAMPLE_RATE, MODEL_STFT } from '../model/signal-framing';
+import { applyMaskInPlace, complement } from './apply-mask';
 import { runMaskEngine, type FrameSource } from './mask-engine';
-import { complement, MODEL_SAMPLE_RATE, MODEL_STFT } from './separator';
 import type { SeparateOptions } from './types';
 
 /** Sample frames read from the file per read call. */
@@ -103,7 +103,7 @@ export interface WavFileStems {
  * Separates the WAV file `input` into two WAV files; false (nothing written) if the file is not
  * PCM / float WAV at 44.1 kHz. Resolves with its length in seconds otherwise.
  */
-export async function separateWavFile(input: string, outputs: WavFileStems, backend: MaskBackend, options: SeparateOptions & { bitDepth?: WavBitDepth } = {}): Promise<number | false> {
+export async function separateWavFile(input: string, outputs: WavFileStems, backend: BackendHandle, options: SeparateOptions & { bitDepth?: WavBitDepth } = {}): Promise<number | false> {
   const fd = fs.openSync(input, 'r');
   const out: number[] = [];
   try {

@@ -8,28 +8,21 @@
  */
 import type { AudioData } from '../audio/types';
 import { resample } from '../audio/resample';
-import { istftAddFrames, stftFrames } from '../dsp/frames';
-import { frameCount } from '../dsp/framing';
-import type { Spectrogram, StftParams } from '../dsp/types';
+import { istftAddFrames, stftFrames } from '../dsp/frame-range';
+import { frameCount } from '../dsp/stft-plan';
+import type { Spectrogram } from '../dsp/types';
 import { InvalidArgumentError } from '../errors';
-import type { MaskBackend } from '../model/backends/types';
+import type { BackendHandle } from '../model/backends/types';
+import { MODEL_RESAMPLING, MODEL_SAMPLE_RATE, MODEL_STFT } from '../model/signal-framing';
 import { runMaskEngine, type FrameSource } from './mask-engine';
-import { applyMaskInPlace } from './apply-mask';
+import { applyMaskInPlace, complement } from './apply-mask';
 import type { Mask, SeparateOptions, Stems } from './types';
 
 export { SeparationAbortedError } from './mask-engine';
 
-/** The framing the U-Net was trained on (DESIGN.md, *Signal conventions*). */
-export const MODEL_SAMPLE_RATE = 44100;
-export const MODEL_STFT: StftParams = { fftSize: 4096, hop: 1024 };
-/** How `separate` resamples to and from the model's rate (the nodes' chain uses the same, so it matches). */
-export const MODEL_RESAMPLING = { quality: 'medium' } as const;
-
 /** Vocals and accompaniment of `audio`, at its own rate, length and channel count. */
-export async function separate(audio: AudioData, backend: MaskBackend, options: SeparateOptions = {}): Promise<Stems> {
+export async function separate(audio: AudioData, backend: BackendHandle, options: SeparateOptions = {}): Promise<Stems> {
   checkAudio(audio);
-  // 'medium' libsamplerate quality: flat to 19 kHz, aliases ≥ 115 dB down, 3× faster than 'best'. What it
-  // trims above 19 kHz in the vocals is not lost: accompaniment = mixture − vocals keeps it.
   const atModelRate = audio.sampleRate === MODEL_SAMPLE_RATE ? audio : await resample(audio, MODEL_SAMPLE_RATE, MODEL_RESAMPLING);
   const length = atModelRate.channels[0].length;
   const source: FrameSource = {
@@ -56,7 +49,7 @@ export async function separate(audio: AudioData, backend: MaskBackend, options: 
  * The vocals' mask of a whole spectrogram (the U-Net mask node): the same patches, cross-fade and
  * extension as `separate`, on a spectrogram made with the model's framing at 44.1 kHz.
  */
-export async function computeMask(spec: Spectrogram, backend: MaskBackend, options: SeparateOptions = {}): Promise<Mask> {
+export async function computeMask(spec: Spectrogram, backend: BackendHandle, options: SeparateOptions = {}): Promise<Mask> {
   if (spec.fftSize !== MODEL_STFT.fftSize || spec.hop !== MODEL_STFT.hop || spec.sampleRate !== MODEL_SAMPLE_RATE) {
     throw new InvalidArgumentError('UNSUPPORTED_SPECTROGRAM',
       `the U-Net was trained on ${MODEL_STFT.fftSize}/${MODEL_STFT.hop} frames at ${MODEL_SAMPLE_RATE} Hz; this spectrogram is ${spec.fftSize}/${spec.hop} at ${spec.sampleRate} Hz`);
@@ -76,14 +69,6 @@ export async function computeMask(spec: Spectrogram, backend: MaskBackend, optio
     vocals[channel].set(mask.subarray(0, count * bins), first * bins);
   }, options);
   return { fftSize: spec.fftSize, hop: spec.hop, sampleRate: spec.sampleRate, length: spec.length, frames, bins, vocals };
-}
-
-/** mixture − vocals, sample by sample: the accompaniment of a soft-mask separation. */
-export function complement(mix: Float32Array, vocals: Float32Array): Float32Array {
-  if (vocals.length !== mix.length) throw new Error(`vocals have ${vocals.length} samples, the mixture ${mix.length}`);
-  const out = new Float32Array(mix.length);
-  for (let i = 0; i < mix.length; i++) out[i] = mix[i] - vocals[i];
-  return out;
 }
 
 function checkAudio(audio: AudioData): void {

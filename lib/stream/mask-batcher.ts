@@ -1,9 +1,9 @@
 /**
- * One queue in front of a MaskBackend for many streams: patches asked for while the backend is
+ * One queue in front of a BackendHandle for many streams: patches asked for while the backend is
  * busy are sent together as the next batch, so 8 streams cost fewer, larger inference calls
  * (and the onnx worker never idles while patches wait).
  */
-import type { MaskBackend } from '../model/backends/types';
+import type { BackendHandle } from '../model/backends/types';
 
 interface Request {
   input: Float32Array;
@@ -16,7 +16,7 @@ export class MaskBatcher {
   private running = false;
   readonly patchSize: number;
 
-  constructor(readonly backend: MaskBackend, readonly maxBatch = 8) {
+  constructor(readonly backend: BackendHandle, readonly maxBatch = 8) {
     const { bins, frames, channelsIn } = backend.config;
     this.patchSize = bins * frames * channelsIn;
   }

@@ -10,7 +10,7 @@ import { withCapacity } from '../audio/sample-arrays';
 import { extendMaskFrame } from '../separate/mask-extension';
 import { checkLatency, type StreamLatency } from './latency';
 import type { MaskBatcher } from './mask-batcher';
-import type { FrameBlock } from './stream-stft';
+import type { FrameBlock } from '../dsp/stream-stft';
 
 /** Frames whose mask is final, with their full-band vocals mask (frame-major, like re / im). */
 export interface MaskedBlock extends FrameBlock {

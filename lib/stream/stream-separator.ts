@@ -6,14 +6,14 @@
  */
 import { concatChannels, concatSamples } from '../audio/sample-arrays';
 import { StreamResampler } from '../audio/stream-resample';
+import { StreamIstft } from '../dsp/stream-istft';
+import { StreamStft } from '../dsp/stream-stft';
 import { InvalidArgumentError } from '../errors';
-import { applyMaskInPlace } from '../separate/apply-mask';
-import { complement, MODEL_RESAMPLING, MODEL_SAMPLE_RATE, MODEL_STFT } from '../separate/separator';
+import { MODEL_RESAMPLING, MODEL_SAMPLE_RATE, MODEL_STFT } from '../model/signal-framing';
+import { applyMaskInPlace, complement } from '../separate/apply-mask';
 import { DEFAULT_LATENCY, LATENCY_PRESETS, latencySeconds, type StreamLatency } from './latency';
 import type { MaskBatcher } from './mask-batcher';
-import { StreamIstft } from './stream-istft';
 import { StreamMasker, type MaskedBlock } from './stream-masker';
-import { StreamStft } from './stream-stft';
 
 export interface StreamFormat {
   sampleRate: number;

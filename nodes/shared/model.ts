@@ -2,7 +2,7 @@
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import { yieldToEventLoop } from '../../lib/jobs';
 import { createBackend } from '../../lib/model/backends';
-import type { BackendChoice, MaskBackend } from '../../lib/model/backends/types';
+import type { BackendChoice, BackendHandle } from '../../lib/model/backends/types';
 import { DEFAULT_MODEL, resolveModelDir } from '../../lib/model/locate';
 import { serve, type JobContext, type Outputs } from './serve';
 
@@ -11,13 +11,13 @@ import { serve, type JobContext, type Outputs } from './serve';
  * patch) never blocks Node-RED; wasm and cpu compute on the main thread, so one patch per call keeps
  * each pause of the event loop to one patch's inference. Results are the same whatever the batch.
  */
-export function nodeSeparateOptions(backend: MaskBackend): { batchSize: number } {
+export function nodeSeparateOptions(backend: BackendHandle): { batchSize: number } {
   return { batchSize: backend.name === 'onnx' ? 4 : 1 };
 }
 
 export interface ModelHandle {
   /** Resolves to the node's handle; rejects with the load error (missing model, backend unavailable). */
-  backend: Promise<MaskBackend>;
+  backend: Promise<BackendHandle>;
   /** Disposes the handle (after a failed load: nothing to do). The engine goes with its last handle. */
   dispose(): Promise<void>;
 }
@@ -37,7 +37,7 @@ export function openModel(model: string, backend: BackendChoice): ModelHandle {
 
 /** What a model node's work gets besides its message: the loaded backend and the separator options. */
 export interface ModelJobContext extends JobContext {
-  backend: MaskBackend;
+  backend: BackendHandle;
   /** nodeSeparateOptions(backend) with the job's signal and progress, for separate() / computeMask(). */
   separateOptions: { batchSize: number; signal: AbortSignal; onProgress(fraction: number): void };
 }
@@ -82,7 +82,7 @@ export function serveModel(RED: NodeAPI, node: Node, options: ServeModelOptions)
  * wasm/cpu settle a call in microtasks only, so without it a whole song would run without letting
  * Node-RED's timers and I/O in. Same numbers; dispose() is the handle's.
  */
-function yielding(backend: MaskBackend): MaskBackend {
+function yielding(backend: BackendHandle): BackendHandle {
   return {
     name: backend.name,
     description: backend.description,

@@ -10,15 +10,15 @@ import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import { concatChannels, concatSamples } from '../../lib/audio/sample-arrays';
 import { StreamResampler } from '../../lib/audio/stream-resample';
 import type { Spectrogram, StftParams } from '../../lib/dsp/types';
-import type { MaskBackend } from '../../lib/model/backends/types';
+import type { BackendHandle } from '../../lib/model/backends/types';
 import { describePayload, isSpectrogram } from '../../lib/payloads';
-import { MODEL_RESAMPLING, MODEL_SAMPLE_RATE, MODEL_STFT } from '../../lib/separate/separator';
+import { MODEL_RESAMPLING, MODEL_SAMPLE_RATE, MODEL_STFT } from '../../lib/model/signal-framing';
 import type { Mask } from '../../lib/separate/types';
 import { LATENCY_PRESETS } from '../../lib/stream/latency';
 import { MaskBatcher } from '../../lib/stream/mask-batcher';
-import { StreamIstft } from '../../lib/stream/stream-istft';
+import { StreamIstft } from '../../lib/dsp/stream-istft';
 import { StreamMasker, type MaskedBlock } from '../../lib/stream/stream-masker';
-import { StreamStft, type FrameBlock } from '../../lib/stream/stream-stft';
+import { StreamStft, type FrameBlock } from '../../lib/dsp/stream-stft';
 import type { Outputs } from './serve';
 import { checkSameFormat, chunkOf, isLastChunk, nodeStreamRegistry, streamInfo, streamKeyOf, type StreamSettings } from './stream';
 
@@ -97,7 +97,7 @@ export function maskStreamStage(RED: NodeAPI, node: Node, settings: StreamSettin
   let batcher: MaskBatcher | undefined;
   return {
     close: () => registry.closeAll(),
-    async work(msg: NodeMessageInFlow, backend: MaskBackend): Promise<Outputs> {
+    async work(msg: NodeMessageInFlow, backend: BackendHandle): Promise<Outputs> {
       const key = streamKeyOf(RED, msg, settings.key);
       const last = isLastChunk(msg);
       const spec = registry.parseFor(key, () => {

@@ -12,7 +12,7 @@ import { serveRejected } from '../shared/serve';
 import { backendSetting, concurrencySetting } from '../shared/settings';
 import { modeSetting, streamSettings, type StreamNodeDef } from '../shared/stream';
 import { maskStreamStage } from '../shared/stream-chain';
-import { STREAM_CONCURRENCY } from '../shared/stream-separate';
+import { STREAM_CONCURRENCY } from '../shared/separate-stream-mode';
 
 interface UNetMaskNodeDef extends NodeDef, StreamNodeDef {
   model?: string;

@@ -12,7 +12,7 @@ import { serveRejected } from '../shared/serve';
 import { audioFromPayload } from '../shared/input';
 import { backendSetting, bitDepthSetting, concurrencySetting, maxMegabytesSetting, maxSecondsSetting, rateSetting } from '../shared/settings';
 import { modeSetting, streamSettings, type StreamNodeDef } from '../shared/stream';
-import { STREAM_CONCURRENCY, StreamSeparateMode } from '../shared/stream-separate';
+import { STREAM_CONCURRENCY, SeparateStreamMode } from '../shared/separate-stream-mode';
 
 interface VocalSplitNodeDef extends NodeDef, StreamNodeDef {
   model?: string;
@@ -52,7 +52,7 @@ export = function register(RED: NodeAPI): void {
     if (mode === 'stream') {
       const settings = streamSettings(config);
       if ('error' in settings) return serveRejected(this, RED._(settings.error, { value: String(settings.value) }));
-      const streams = new StreamSeparateMode(RED, this, settings);
+      const streams = new SeparateStreamMode(RED, this, settings);
       return serveModel(RED, this, {
         model: config.model ?? '',
         backend: backendChoice,

@@ -3,10 +3,10 @@
  * mask extension exactly (the U-Net backends themselves are tested in model_backends_spec).
  */
 import type { UNetConfig } from '../../lib/model/config';
-import type { MaskBackend } from '../../lib/model/backends/types';
+import type { BackendHandle } from '../../lib/model/backends/types';
 
 /** mask[f, t] = maskOfBin(f) for every patch: a fixed filter. */
-export function fixedMaskBackend(config: UNetConfig, maskOfBin: (bin: number) => number): MaskBackend & { calls: number[] } {
+export function fixedMaskBackend(config: UNetConfig, maskOfBin: (bin: number) => number): BackendHandle & { calls: number[] } {
   const calls: number[] = [];
   return {
     name: 'cpu',

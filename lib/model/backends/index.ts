@@ -1,5 +1,5 @@
 /**
- * createBackend: one MaskBackend over the engine of your choice ('auto' = fastest available here).
+ * createBackend: one BackendHandle over the engine of your choice ('auto' = fastest available here).
  * Engines are cached per (model, engine, threads): a model is loaded once per process however many
  * nodes use it; each createBackend returns a handle, and the engine is freed with its last handle.
  */
@@ -14,12 +14,12 @@ import { maskInputError } from './input';
 import { OnnxEngine, ensureOnnxAvailable } from './onnx';
 import { TfjsEngine, initWasm, loadTfjsNode } from './tfjs';
 import {
-  AUTO_ORDER, BACKEND_NAMES, BackendName, BackendOptions, BackendProbe, MaskBackend, MaskEngine,
+  AUTO_ORDER, BACKEND_NAMES, BackendName, BackendOptions, BackendProbe, BackendHandle, InferenceEngine,
 } from './types';
 
 export * from './types';
 
-interface CacheEntry { engine: Promise<MaskEngine>; refs: number; started?: MaskEngine }
+interface CacheEntry { engine: Promise<InferenceEngine>; refs: number; started?: InferenceEngine }
 const cache = new Map<string, CacheEntry>();
 const objectIds = new WeakMap<object, number>();
 let nextObjectId = 1;
@@ -54,14 +54,14 @@ export function cachedEngineCount(): number {
   return cache.size;
 }
 
-class Handle implements MaskBackend {
+class CachedEngineHandle implements BackendHandle {
   private disposed = false;
   private readonly pending = new Set<Promise<unknown>>();
   readonly name: BackendName;
   readonly description: string;
-  readonly config: MaskEngine['config'];
+  readonly config: InferenceEngine['config'];
 
-  constructor(private readonly key: string, private readonly entry: CacheEntry, private readonly engine: MaskEngine) {
+  constructor(private readonly key: string, private readonly entry: CacheEntry, private readonly engine: InferenceEngine) {
     this.name = engine.name;
     this.description = engine.description;
     this.config = engine.config;
@@ -121,7 +121,7 @@ export function defaultOnnxThreads(): number {
   return Math.max(1, os.availableParallelism() - 1);
 }
 
-async function startEngine(name: BackendName, model: ModelWeights, options: BackendOptions): Promise<MaskEngine> {
+async function startEngine(name: BackendName, model: ModelWeights, options: BackendOptions): Promise<InferenceEngine> {
   return name === 'onnx'
     ? OnnxEngine.create(model, options.threads ?? defaultOnnxThreads(), options.executionProviders)
     : TfjsEngine.create(name, model, options.threads);
@@ -136,7 +136,7 @@ async function startEngine(name: BackendName, model: ModelWeights, options: Back
  *   by falling back to another engine.
  * Call dispose() on the handle when done.
  */
-export async function createBackend(source: Source, options: BackendOptions = {}): Promise<MaskBackend> {
+export async function createBackend(source: Source, options: BackendOptions = {}): Promise<BackendHandle> {
   const choice = options.backend ?? 'auto';
   if (choice !== 'auto' && !BACKEND_NAMES.includes(choice)) {
     throw new InvalidArgumentError('INVALID_BACKEND', `unknown backend '${String(choice)}' (expected auto, ${BACKEND_NAMES.join(', ')})`);
@@ -180,7 +180,7 @@ export async function createBackend(source: Source, options: BackendOptions = {}
     }
     entry.refs++;
     try {
-      return new Handle(key, entry, await entry.engine);
+      return new CachedEngineHandle(key, entry, await entry.engine);
     } catch (err) {
       entry.refs--;
       if (err instanceof ModelError || choice !== 'auto') throw err;

@@ -15,7 +15,7 @@ import { buildUNetOnnx, ONNX_INPUT, ONNX_OUTPUT } from '../onnx/graph';
 import type { ModelWeights } from '../weights-io';
 import { maskInputError } from './input';
 import { FromWorker, OrtSessionOptions, ToWorker, loadOrt } from './onnx-ort';
-import type { MaskEngine } from './types';
+import type { InferenceEngine } from './types';
 
 export { loadOrt } from './onnx-ort';
 
@@ -42,7 +42,7 @@ interface Pending {
   reject(err: Error): void;
 }
 
-export class OnnxEngine implements MaskEngine {
+export class OnnxEngine implements InferenceEngine {
   readonly name = 'onnx' as const;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;

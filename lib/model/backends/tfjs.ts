@@ -9,10 +9,10 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type * as TfWasm from '@tensorflow/tfjs-backend-wasm';
 import { BackendUnavailableError } from '../errors';
-import { FoldedUNet } from '../folded';
+import { FoldedUNet } from '../folded-unet';
 import { UNet, assignWeights, buildUNet } from '../unet';
 import type { ModelWeights } from '../weights-io';
-import type { BackendName, MaskEngine } from './types';
+import type { BackendName, InferenceEngine } from './types';
 
 type TfBackendName = 'cpu' | 'wasm' | 'tensorflow';
 
@@ -119,7 +119,7 @@ function layersNet(model: ModelWeights): MaskNet {
 }
 
 /** The U-Net mask head on one tf backend. */
-export class TfjsEngine implements MaskEngine {
+export class TfjsEngine implements InferenceEngine {
   private net: MaskNet | undefined;
 
   private constructor(
@@ -146,7 +146,7 @@ export class TfjsEngine implements MaskEngine {
       description = `tfjs ${tf.version.tfjs} cpu (pure JS)`;
       tfBackend = 'cpu';
     }
-    // wasm: the folded sub-pixel graph (≈ 4× faster there, see folded.ts); others: the layers model.
+    // wasm: the folded sub-pixel graph (≈ 4× faster there, see folded-unet.ts); others: the layers model.
     const net = await runOn(tfBackend, (): MaskNet => (name === 'wasm' ? FoldedUNet.create(model.config, model.weights) : layersNet(model)));
     if (name === 'wasm') description += ', folded sub-pixel graph';
     return new TfjsEngine(name, tfBackend, net, model.config, description);

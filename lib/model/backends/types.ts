@@ -8,8 +8,11 @@ export const BACKEND_NAMES: readonly BackendName[] = ['onnx', 'tfjs-node', 'wasm
 /** What `backend: 'auto'` tries, in order; cpu (pure JS, ~4× slower than wasm) only as a last resort. */
 export const AUTO_ORDER: readonly BackendName[] = ['onnx', 'tfjs-node', 'wasm', 'cpu'];
 
-/** Runs the U-Net's mask head on patches. One interface for every engine. */
-export interface MaskBackend {
+/**
+ * A caller's handle on a shared InferenceEngine (createBackend hands one out per caller): runs the
+ * U-Net's mask head on patches, the same interface for every engine.
+ */
+export interface BackendHandle {
   readonly name: BackendName;
   /** For people (node status, logs): engine, version, threads. */
   readonly description: string;
@@ -38,8 +41,11 @@ export interface BackendOptions {
   executionProviders?: string[];
 }
 
-/** What a backend implementation provides; the cache in index.ts wraps it into MaskBackend handles. */
-export interface MaskEngine {
+/**
+ * One loaded model on one engine (onnxruntime, tfjs-node, wasm, cpu): what a backend implementation
+ * provides. The cache in index.ts shares it between callers, each through its own BackendHandle.
+ */
+export interface InferenceEngine {
   readonly name: BackendName;
   readonly description: string;
   readonly config: UNetConfig;

@@ -7,7 +7,7 @@
  * start, exactly like tf.conv2dTranspose.
  */
 import { BN_EPSILON, KERNEL_SIZE, LEAKY_ALPHA, STRIDE, UNetConfig, validateUNetConfig } from '../config';
-import { bnScaleShift, subPixelKernel } from '../fold';
+import { bnScaleShift, subPixelKernel } from '../weight-folding';
 import { WeightMap, WeightTensor, checkWeights } from '../unet';
 import { ProtoWriter } from './protobuf';
 
@@ -80,7 +80,7 @@ export interface OnnxBuildOptions {
   foldBatchNorm?: boolean;
   /**
    * How the stride-2 transposed convolutions are expressed: 'convtranspose' (ConvTranspose with
-   * pads [1,1,2,2]) or 'subpixel' (3×3 Conv to 4× channels + DepthToSpace, see folded.ts).
+   * pads [1,1,2,2]) or 'subpixel' (3×3 Conv to 4× channels + DepthToSpace, see folded-unet.ts).
    */
   deconv?: 'convtranspose' | 'subpixel';
 }

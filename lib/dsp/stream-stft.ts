@@ -1,11 +1,11 @@
 /**
  * The STFT of a signal that arrives in chunks: the same frames as stftFrames over the whole signal
- * (framing.ts: frame t centred on sample t·hop, zeros before 0 and after the end), each handed out
+ * (stft-plan.ts: frame t centred on sample t·hop, zeros before 0 and after the end), each handed out
  * as soon as the last sample under it has arrived.
  */
 import { withCapacity } from '../audio/sample-arrays';
-import { framingPlan, type FramingPlan } from '../dsp/framing';
-import type { StftParams } from '../dsp/types';
+import { framingPlan, type FramingPlan } from './stft-plan';
+import type { StftParams } from './types';
 
 /** Consecutive complex frames of one channel, frame-major from index 0: frames [first, first + count). */
 export interface FrameBlock {

@@ -5,7 +5,7 @@
  */
 import type { NodeAPI, NodeMessageInFlow, Node } from 'node-red';
 import { concatChannels } from '../../lib/audio/sample-arrays';
-import type { MaskBackend } from '../../lib/model/backends/types';
+import type { BackendHandle } from '../../lib/model/backends/types';
 import { LATENCY_PRESETS } from '../../lib/stream/latency';
 import { MaskBatcher } from '../../lib/stream/mask-batcher';
 import { StreamRegistry } from '../../lib/stream/stream-registry';
@@ -16,7 +16,7 @@ import { checkSameFormat, chunkOf, chunkPayload, isLastChunk, nodeStreamRegistry
 /** Streams run side by side (their patches batch together); each stream's chunks stay in order. */
 export const STREAM_CONCURRENCY = 64;
 
-export class StreamSeparateMode {
+export class SeparateStreamMode {
   private readonly registry: StreamRegistry<StreamSeparator>;
   private batcher?: MaskBatcher;
 
@@ -28,7 +28,7 @@ export class StreamSeparateMode {
     return this.registry.size;
   }
 
-  async work(msg: NodeMessageInFlow, backend: MaskBackend): Promise<Outputs> {
+  async work(msg: NodeMessageInFlow, backend: BackendHandle): Promise<Outputs> {
     const { RED, settings } = this;
     const key = streamKeyOf(RED, msg, settings.key);
     const last = isLastChunk(msg);

@@ -1,6 +1,6 @@
 /**
  * Weight rewrites shared by the ONNX graph and the folded tfjs graph: batch-norm folding and the
- * sub-pixel form of the stride-2 transposed convolution (derivation in folded.ts).
+ * sub-pixel form of the stride-2 transposed convolution (derivation in folded-unet.ts).
  */
 import { BN_EPSILON } from './config';
 import type { WeightMap, WeightTensor } from './unet';

@@ -1,11 +1,11 @@
 /**
  * The inverse STFT of frames that arrive in order: the same samples as istftAddFrames over the
- * whole signal (window-squared normalisation of framing.ts), each handed out as soon as every
+ * whole signal (window-squared normalisation of stft-plan.ts), each handed out as soon as every
  * frame over it has been added.
  */
 import { withCapacity } from '../audio/sample-arrays';
-import { framingPlan, type FramingPlan } from '../dsp/framing';
-import type { StftParams } from '../dsp/types';
+import { framingPlan, type FramingPlan } from './stft-plan';
+import type { StftParams } from './types';
 import type { FrameBlock } from './stream-stft';
 
 export class StreamIstft {

@@ -1,11 +1,11 @@
 /**
  * Frame ranges of the STFT and the iSTFT, so a long signal can be transformed a block of frames at
- * a time with bounded memory. Same convention as stftChannel / istftChannel (see framing.ts),
+ * a time with bounded memory. Same convention as stftChannel / istftChannel (see stft-plan.ts),
  * which are these over the whole frame range: frame t is centred on sample t·hop, and a signal of
  * `length` samples has frameCount(length) = ceil((length + fftSize/2) / hop) frames.
  */
 import { InvalidArgumentError } from '../errors';
-import { type FramingPlan, framingPlan, validateLength } from './framing';
+import { type FramingPlan, framingPlan, validateLength } from './stft-plan';
 import type { StftParams } from './types';
 
 /** Checks [firstFrame, firstFrame + count) ⊆ [0, frames) and that re/im hold count frames. */

@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LEAKY_ALPHA, UNetConfig, validateUNetConfig } from './config';
-import { bnScaleShift, subPixelKernel } from './fold';
+import { bnScaleShift, subPixelKernel } from './weight-folding';
 import { WeightMap, WeightTensor, checkWeights } from './unet';
 
 interface FoldedLayer { filter: tf.Tensor4D; bias: tf.Tensor1D }
