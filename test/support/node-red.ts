@@ -103,31 +103,66 @@ export function recordCompletions(): { completions: Completion[]; stop(): void }
 /** What an editor .html registers: RED.nodes.registerType(type, definition), run in a sandbox without jQuery. */
 export interface EditorDefinition {
   category: string;
-  defaults: Record<string, { value: unknown; required?: boolean; validate?: (this: Record<string, unknown>, v: unknown) => boolean }>;
+  defaults: Record<string, { value: unknown; required?: boolean; validate?: (this: Record<string, unknown>, v: unknown, opt?: unknown) => unknown }>;
   inputs: number;
   outputs: number;
   [key: string]: unknown;
 }
 
+/** Node-RED's RED.validators (editor-client red/validators.js), for definitions that use them. */
+const VALIDATORS = {
+  number: (blankAllowed?: boolean) => (v: unknown) => (blankAllowed === true && (v === '' || v === undefined)) || (v !== '' && !Number.isNaN(Number(v))),
+  regex: (re: RegExp) => (v: unknown) => re.test(String(v)),
+  typedInput: () => () => true,
+};
+
+/**
+ * Runs a node's editor .html the way the editor loads it: its `<script src="resources/<package>/…">` files
+ * first (Node-RED serves the package's resources/ folder there), then its inline scripts, all in one
+ * window, with a RED that records registerType calls and offers RED.validators.
+ */
 export function editorDefinitions(htmlFile: string, globals: Record<string, unknown> = {}): Map<string, EditorDefinition> {
   const html = fs.readFileSync(htmlFile, 'utf8');
   const defs = new Map<string, EditorDefinition>();
-  const RED = { nodes: { registerType: (type: string, def: EditorDefinition) => { defs.set(type, def); } } };
-  for (const m of html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)) {
-    vm.runInNewContext(m[1], { ...globals, RED });
+  const RED = {
+    nodes: { registerType: (type: string, def: EditorDefinition) => { defs.set(type, def); } },
+    validators: VALIDATORS,
+    _: (key: string) => key,
+  };
+  const window = vm.createContext({ ...globals, RED });
+  vm.runInContext('var window = this;', window);
+  for (const m of html.matchAll(/<script type="text\/javascript"(?: src="([^"]+)")?>([\s\S]*?)<\/script>/g)) {
+    if (m[1]) {
+      const resource = /^resources\/([^/]+)\/(.+)$/.exec(m[1]);
+      if (!resource || resource[1] !== PACKAGE.name) throw new Error(`${htmlFile}: script from ${m[1]}, not this package's resources/`);
+      vm.runInContext(fs.readFileSync(path.join(REPO_ROOT, 'resources', resource[2]), 'utf8'), window);
+    } else {
+      vm.runInContext(m[2], window);
+    }
   }
   return defs;
 }
 
-/** Whether the editor would accept `value` for `field` of a node with `settings` (validate, or required). */
-export function editorAccepts(def: EditorDefinition, field: string, value: unknown, settings: Record<string, unknown> = {}): boolean {
+/**
+ * The editor's check of one property (validateNodeProperty in editor-client red/nodes.js): an
+ * environment variable reference passes, a required one must not be '', validate must return true.
+ */
+export function editorPropertyValid(def: EditorDefinition, field: string, node: Record<string, unknown>): boolean {
   const spec = def.defaults[field];
   if (!spec) throw new Error(`no field ${field}`);
+  const value = node[field];
+  if (typeof value === 'string' && /^\$(\([a-zA-Z_][a-zA-Z0-9_]*\)|\{[a-zA-Z_][a-zA-Z0-9_]*\})$/.test(value)) return true;
+  if (spec.required && value === '') return false;
+  return spec.validate ? spec.validate.call(node, value) === true : true;
+}
+
+/** Whether the editor would accept `value` for `field` of a node with `settings` (validate, or required). */
+export function editorAccepts(def: EditorDefinition, field: string, value: unknown, settings: Record<string, unknown> = {}): boolean {
+  if (!def.defaults[field]) throw new Error(`no field ${field}`);
   const node: Record<string, unknown> = {};
   for (const [k, d] of Object.entries(def.defaults)) node[k] = d.value;
   Object.assign(node, settings, { [field]: value });
-  if (spec.required && (value === undefined || value === '')) return false;
-  return spec.validate ? spec.validate.call(node, value) === true : true;
+  return editorPropertyValid(def, field, node);
 }
 
 /** A small random U-Net (F 64, T 64, depth 3) saved once per test process in a temp folder. */
