@@ -57,7 +57,8 @@ const settings = {
   credentialSecret: false,
   // Body limit of the http in node's JSON/form parsers (raw audio bodies have none): a 10-minute MP3 is ~10-20 MB.
   apiMaxLength: '200mb',
-  editorTheme: { tours: false, projects: { enabled: false } },
+  // No palette catalogue: the palette manager would fetch catalogue.nodered.org on every editor load.
+  editorTheme: { tours: false, projects: { enabled: false }, palette: { catalogues: [] } },
   // No update check (it would call out to the internet) and no consent dialog over the editor.
   telemetry: { enabled: false, updateNotification: false },
   logging: { console: { level: 'info', metrics: false, audit: false } },
@@ -90,6 +91,14 @@ async function startBroker() {
     return `not started (${err.message}); set MQTT_PORT to a free port`;
   }
 }
+
+// Most Node-RED users already run one on 1880: say which port is taken and how to choose another.
+server.once('error', (err) => {
+  if (err.code !== 'EADDRINUSE' && err.code !== 'EACCES') throw err;
+  const why = err.code === 'EADDRINUSE' ? 'is already in use (another Node-RED?)' : 'may not be used by this user';
+  console.error(`\nCannot start: port ${port} on ${host} ${why}.\nChoose another port with PORT, e.g.  PORT=${port + 1} npm start\n`);
+  process.exit(1);
+});
 
 server.listen(port, host, async () => {
   const mqtt = await startBroker();
