@@ -7,28 +7,8 @@ import mqtt from 'mqtt';
 import { decodeAudio } from '../lib/audio/decode';
 import { resample } from '../lib/audio/resample';
 import { encodePcm } from '../lib/stream/pcm';
-import type { AudioData } from '../lib/audio/types';
-import { postOnFreshConnection, startDemo, type Demo } from './support/demo';
+import { assertStemsOfSong, postOnFreshConnection, startDemo, type Demo } from './support/demo';
 import { FIXTURES, MIR1K_SAMPLE } from './support/paths';
-
-/** Checks two decoded 16-bit stems against the song: same rate, channels and length; they sum to it. */
-async function assertStemsOfSong(song: Buffer, vocalsWav: Buffer, accompanimentWav: Buffer): Promise<void> {
-  const mixture = await decodeAudio(song);
-  const stems: AudioData[] = [await decodeAudio(vocalsWav), await decodeAudio(accompanimentWav)];
-  for (const stem of stems) {
-    assert.equal(stem.sampleRate, mixture.sampleRate);
-    assert.equal(stem.channels.length, mixture.channels.length);
-    assert.equal(stem.channels[0].length, mixture.channels[0].length);
-  }
-  // 16-bit WAVs: each stem is within half a step of its float value.
-  let err = 0;
-  for (let c = 0; c < mixture.channels.length; c++) {
-    for (let i = 0; i < mixture.channels[c].length; i++) {
-      err = Math.max(err, Math.abs(stems[0].channels[c][i] + stems[1].channels[c][i] - mixture.channels[c][i]));
-    }
-  }
-  assert.ok(err < 1e-4, `|vocals + accompaniment − song| ≤ ${err}`);
-}
 
 /** `npm start`'s script, as a user runs it: the real embedded Node-RED with the example flows. */
 describe('npm start (embedded Node-RED with the example flows)', function () {

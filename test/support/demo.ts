@@ -8,6 +8,9 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import assert from 'node:assert/strict';
+import { decodeAudio } from '../../lib/audio/decode';
+import type { AudioData } from '../../lib/audio/types';
 import { REPO_ROOT } from './paths';
 
 export function freePort(): Promise<number> {
@@ -85,4 +88,23 @@ export function postOnFreshConnection(url: string, body: Buffer): Promise<{ stat
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** Checks two decoded 16-bit stems against the song: same rate, channels and length; they sum to it. */
+export async function assertStemsOfSong(song: Buffer, vocalsWav: Buffer, accompanimentWav: Buffer): Promise<void> {
+  const mixture = await decodeAudio(song);
+  const stems: AudioData[] = [await decodeAudio(vocalsWav), await decodeAudio(accompanimentWav)];
+  for (const stem of stems) {
+    assert.equal(stem.sampleRate, mixture.sampleRate);
+    assert.equal(stem.channels.length, mixture.channels.length);
+    assert.equal(stem.channels[0].length, mixture.channels[0].length);
+  }
+  // 16-bit WAVs: each stem is within half a step of its float value.
+  let err = 0;
+  for (let c = 0; c < mixture.channels.length; c++) {
+    for (let i = 0; i < mixture.channels[c].length; i++) {
+      err = Math.max(err, Math.abs(stems[0].channels[c][i] + stems[1].channels[c][i] - mixture.channels[c][i]));
+    }
+  }
+  assert.ok(err < 1e-4, `|vocals + accompaniment − song| ≤ ${err}`);
 }
