@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeAudioFile } from '../audio/decode';
 import { encodeWav, type WavBitDepth } from '../audio/encode';
-import { BACKEND_NAMES, createBackend, type BackendChoice } from '../model/backends';
+import { BACKEND_NAMES, createBackend, slowBackendReason, type BackendChoice } from '../model/backends';
 import { resolveModelDir } from '../model/locate';
 import { separate } from '../separate/separator';
 import { isModelRateWav, separateWavFile } from '../separate/separate-wav-file';
@@ -67,6 +67,8 @@ export const separateCommand: CliCommand = {
     const streamable = /\.wav$/i.test(opts.input) && await isModelRateWav(opts.input);
     const audio = streamable ? undefined : await decodeAudioFile(opts.input);
     const backend = await createBackend(modelDir, { backend: opts.backend, threads: opts.threads });
+    const slow = slowBackendReason(opts.backend, backend.name);
+    if (slow) io.err(`note: running on ${backend.name}, about 5× slower than onnx: ${slow}`);
     try {
       const bar = progressBar(process.stderr, `separating (${backend.name})`);
       const started = Date.now();

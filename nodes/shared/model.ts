@@ -1,7 +1,7 @@
 /** The model a node uses: one handle per node on the process-wide engine cache of lib/model. */
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import { yieldToEventLoop } from '../../lib/jobs';
-import { createBackend } from '../../lib/model/backends';
+import { createBackend, slowBackendReason } from '../../lib/model/backends';
 import type { BackendChoice, BackendHandle } from '../../lib/model/backends/types';
 import { DEFAULT_MODEL, resolveModelDir } from '../../lib/model/locate';
 import { serve, type JobContext, type Outputs } from './serve';
@@ -61,10 +61,22 @@ export interface ServeModelOptions {
 export function serveModel(RED: NodeAPI, node: Node, options: ServeModelOptions): void {
   const model = openModel(options.model, options.backend);
   let backendName = '';
+  let slow = false;
   serve(RED, node, {
     concurrency: options.concurrency,
-    ready: model.backend.then((b) => { backendName = b.name; }),
-    idleStatus: () => ({ fill: 'green', shape: 'ring', text: options.idleText?.(backendName) ?? backendName }),
+    ready: model.backend.then((b) => {
+      backendName = b.name;
+      // 'auto' without onnxruntime-node (an offline install drops it) works, several times slower: say so.
+      const reason = slowBackendReason(options.backend, b.name);
+      if (reason) {
+        slow = true;
+        node.warn(RED._('common.log.slowBackend', { backend: b.name, reason }));
+      }
+    }),
+    idleStatus: () => {
+      const name = slow ? RED._('common.status.slowBackend', { backend: backendName }) : backendName;
+      return { fill: slow ? 'yellow' : 'green', shape: 'ring', text: options.idleText?.(name) ?? name };
+    },
     async work(msg, { signal, progress }) {
       const backend = await model.backend;
       const separateOptions = { ...nodeSeparateOptions(backend), signal, onProgress: progress };

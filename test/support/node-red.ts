@@ -37,9 +37,9 @@ export function loadFlow(nodes: NodeInitializer | NodeInitializer[], flow: FlowN
 }
 
 /** Records every status a node shows (the helper spies on node methods and emits 'call:status'). */
-export function recordStatuses(node: object): Array<{ fill?: string; text?: string }> {
-  const statuses: Array<{ fill?: string; text?: string }> = [];
-  (node as import('node:events').EventEmitter).on('call:status', (call: { args: Array<{ fill?: string; text?: string }> }) => {
+export function recordStatuses(node: object): Array<{ fill?: string; shape?: string; text?: string }> {
+  const statuses: Array<{ fill?: string; shape?: string; text?: string }> = [];
+  (node as import('node:events').EventEmitter).on('call:status', (call: { args: Array<{ fill?: string; shape?: string; text?: string }> }) => {
     statuses.push(call.args[0]);
   });
   return statuses;

@@ -14,7 +14,7 @@ import { maskInputError } from './input';
 import { OnnxEngine, ensureOnnxAvailable } from './onnx';
 import { TfjsEngine, initWasm, loadTfjsNode } from './tfjs';
 import {
-  AUTO_ORDER, BACKEND_NAMES, BackendName, BackendOptions, BackendProbe, BackendHandle, InferenceEngine,
+  AUTO_ORDER, BACKEND_NAMES, BackendChoice, BackendName, BackendOptions, BackendProbe, BackendHandle, InferenceEngine,
 } from './types';
 
 export * from './types';
@@ -47,6 +47,21 @@ export async function probeBackends(): Promise<BackendProbe[]> {
     }
   }
   return out;
+}
+
+/**
+ * Why 'auto' runs on a slower engine than onnx: the reason onnxruntime-node cannot load here (an
+ * install that dropped the optional dependency, e.g. offline), so that callers can say it. Undefined
+ * when onnx runs, when the engine was chosen by name, or when onnx loads but failed for another reason.
+ */
+export function slowBackendReason(choice: BackendChoice, running: BackendName): string | undefined {
+  if (choice !== 'auto' || running === 'onnx') return undefined;
+  try {
+    ensureOnnxAvailable();
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 /** Engines alive in the cache (for tests and diagnostics). */

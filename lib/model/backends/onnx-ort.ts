@@ -36,7 +36,7 @@ export function loadOrt(): OrtModule {
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       ortError = e.code === 'MODULE_NOT_FOUND' && /onnxruntime-node/.test(e.message)
-        ? 'onnxruntime-node is not installed (npm install onnxruntime-node)'
+        ? 'onnxruntime-node is not installed (npm install onnxruntime-node --onnxruntime-node-install=skip)'
         : `onnxruntime-node failed to load: ${e.message}`;
     }
   }
