@@ -50,7 +50,7 @@ describe('model: inference backends', () => {
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it('probes every backend; cpu and wasm always work, onnx where onnxruntime-node loads', () => {
-    assert.deepEqual([...probes.keys()], ['onnx', 'tfjs-node', 'wasm', 'cpu']);
+    assert.deepEqual([...probes.keys()], ['cuda', 'onnx', 'tfjs-node', 'wasm', 'cpu']);
     assert.equal(probes.get('cpu')?.available, true);
     assert.equal(probes.get('wasm')?.available, true, probes.get('wasm')?.reason);
     for (const p of probes.values()) if (!p.available) assert.ok(p.reason && p.reason.length > 10, p.name);
@@ -182,7 +182,7 @@ describe('model: inference backends', () => {
     it("'auto' picks the fastest available backend and says which", async () => {
       const backend = await createBackend(mono.dir);
       try {
-        const expected = (['onnx', 'tfjs-node', 'wasm', 'cpu'] as const).find((n) => probes.get(n)?.available);
+        const expected = (['cuda', 'onnx', 'tfjs-node', 'wasm', 'cpu'] as const).find((n) => probes.get(n)?.available);
         assert.equal(backend.name, expected);
         assert.ok(backend.description.length > 0);
       } finally {

@@ -51,14 +51,14 @@ describe('vocal-split-unet-mask node', function () {
     assert.ok(editorAccepts(def, 'model', '/some/folder'));
     assert.ok(!editorAccepts(def, 'model', ''));
     assert.ok(!editorAccepts(def, 'model', '   '));
-    for (const ok of ['auto', 'onnx', 'tfjs-node', 'wasm']) assert.ok(editorAccepts(def, 'backend', ok), ok);
+    for (const ok of ['auto', 'cuda', 'onnx', 'tfjs-node', 'wasm']) assert.ok(editorAccepts(def, 'backend', ok), ok);
     assert.ok(!editorAccepts(def, 'backend', 'gpu'));
     for (const ok of ['1', '4', '64']) assert.ok(editorAccepts(def, 'concurrency', ok), ok);
     for (const bad of ['0', '65', '1.5', '', 'two']) assert.ok(!editorAccepts(def, 'concurrency', bad), bad);
   });
 
   for (const [setting, value, pattern] of [
-    ['backend', 'gpu', /backend must be auto, onnx, tfjs-node, wasm or cpu, got 'gpu'/],
+    ['backend', 'gpu', /backend must be auto, cuda, onnx, tfjs-node, wasm or cpu, got 'gpu'/],
     ['concurrency', '0', /concurrency must be an integer from 1 to 64, got '0'/],
   ] as const) {
     it(`refuses ${setting} '${value}' at runtime`, async function () {

@@ -45,7 +45,7 @@ describe('vocal-split node', function () {
     assert.equal(def.outputs, 2);
     const cases: Array<[string, string[], string[]]> = [
       ['model', ['default', '/models/mine'], ['', ' ']],
-      ['backend', ['auto', 'onnx', 'tfjs-node', 'wasm', 'cpu'], ['cuda', '']],
+      ['backend', ['auto', 'cuda', 'onnx', 'tfjs-node', 'wasm', 'cpu'], ['gpu', '']],
       ['output', ['auto', 'wav', 'audio'], ['mp3', '']],
       ['bitDepth', ['16', '24', '32'], ['8', '']],
       ['rate', ['', '16000', '48000'], ['0', 'x', '250000']],

@@ -42,7 +42,7 @@ export async function runMaskEngine(source: FrameSource, backend: BackendHandle,
   const bins = source.bins;
   if (F > bins) throw new InvalidArgumentError('UNSUPPORTED_MODEL', `the model wants ${F} bins; the spectrogram has ${bins}`);
   const overlap = options.overlap ?? T / 4;
-  const batchSize = options.batchSize ?? 4;
+  const batchSize = options.batchSize ?? backend.batchSize;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 256) {
     throw new InvalidArgumentError('BAD_BATCH', `batch size must be an integer in [1, 256], got ${batchSize}`);
   }

@@ -25,7 +25,7 @@ export interface Stems {
 export interface SeparateOptions {
   /** Frames shared by consecutive patches and cross-faded; default a quarter of the patch. */
   overlap?: number;
-  /** Patches sent to the backend at once; default 4. */
+  /** Patches sent to the backend at once; default the backend's own batch size. */
   batchSize?: number;
   /** Called with the fraction done (0..1) after each batch. */
   onProgress?: (fraction: number) => void;

@@ -7,12 +7,11 @@ import { DEFAULT_MODEL, resolveModelDir } from '../../lib/model/locate';
 import { serve, type JobContext, type Outputs } from './serve';
 
 /**
- * How the nodes batch patches. onnx runs in a worker thread, so a batch of 4 (a little faster per
- * patch) never blocks Node-RED; wasm and cpu compute on the main thread, so one patch per call keeps
- * each pause of the event loop to one patch's inference. Results are the same whatever the batch.
+ * How the nodes batch patches: the backend's own batch size (lib/model's ENGINE_BATCH_SIZE says why
+ * each). Results are the same whatever the batch.
  */
 export function nodeSeparateOptions(backend: BackendHandle): { batchSize: number } {
-  return { batchSize: backend.name === 'onnx' ? 4 : 1 };
+  return { batchSize: backend.batchSize };
 }
 
 export interface ModelHandle {
@@ -99,6 +98,7 @@ function yielding(backend: BackendHandle): BackendHandle {
     name: backend.name,
     description: backend.description,
     config: backend.config,
+    batchSize: backend.batchSize,
     predictMask: async (input, batch) => {
       await yieldToEventLoop();
       const mask = await backend.predictMask(input, batch);

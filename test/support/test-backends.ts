@@ -12,6 +12,7 @@ export function fixedMaskBackend(config: UNetConfig, maskOfBin: (bin: number) =>
     name: 'cpu',
     description: 'fixed test mask',
     config,
+    batchSize: 4,
     calls,
     async predictMask(input: Float32Array, batch: number): Promise<Float32Array> {
       calls.push(batch);

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../../errors';
 import { BackendUnavailableError, ModelError } from '../errors';
 import { ModelWeights, readModel } from '../weights-io';
+import { createCudaEngine, ensureCudaAvailable } from './cuda';
 import { maskInputError } from './input';
 import { OnnxEngine, ensureOnnxAvailable } from './onnx';
 import { TfjsEngine, initWasm, loadTfjsNode } from './tfjs';
@@ -27,6 +28,7 @@ let nextObjectId = 1;
 /** Checks that an engine can start here, without loading any model. */
 async function ensureAvailable(name: BackendName, threads?: number): Promise<void> {
   switch (name) {
+    case 'cuda': ensureCudaAvailable(); return;
     case 'onnx': ensureOnnxAvailable(); return;
     case 'tfjs-node': loadTfjsNode(threads); return;
     case 'wasm': await initWasm(); return;
@@ -75,11 +77,13 @@ class CachedEngineHandle implements BackendHandle {
   readonly name: BackendName;
   readonly description: string;
   readonly config: InferenceEngine['config'];
+  readonly batchSize: number;
 
   constructor(private readonly key: string, private readonly entry: CacheEntry, private readonly engine: InferenceEngine) {
     this.name = engine.name;
     this.description = engine.description;
     this.config = engine.config;
+    this.batchSize = engine.batchSize;
   }
 
   predictMask(input: Float32Array, batch: number): Promise<Float32Array> {
@@ -137,16 +141,25 @@ export function defaultOnnxThreads(): number {
 }
 
 async function startEngine(name: BackendName, model: ModelWeights, options: BackendOptions): Promise<InferenceEngine> {
-  return name === 'onnx'
-    ? OnnxEngine.create(model, options.threads ?? defaultOnnxThreads(), options.executionProviders)
-    : TfjsEngine.create(name, model, options.threads);
+  switch (name) {
+    case 'cuda': return createCudaEngine(model, options.threads);
+    case 'onnx': return OnnxEngine.create(model, options.threads ?? defaultOnnxThreads(), options.executionProviders);
+    default: return TfjsEngine.create(name, model, options.threads);
+  }
+}
+
+/** What makes two engines of one backend different (beyond the model): their threads and providers. */
+function engineKey(name: BackendName, options: BackendOptions): string {
+  if (name === 'onnx') return `${options.threads ?? defaultOnnxThreads()}:${(options.executionProviders ?? ['cpu']).join(',')}`;
+  if (name === 'cuda') return String(options.threads ?? 1);
+  return '';
 }
 
 /**
  * A mask backend for a model folder (models/<name>/ with model.json) or for weights already in
  * memory (readModel() output, randomWeights(), ...).
- * - backend 'auto' (default) tries AUTO_ORDER and takes the first engine that starts; the handle's
- *   `name` says which. A forced name that cannot run throws BackendUnavailableError with the reason.
+ * - backend 'auto' (default) tries AUTO_ORDER (cuda, onnx, tfjs-node, wasm, cpu) and takes the first
+ *   engine that starts; the handle's `name` says which. A forced name that cannot run throws BackendUnavailableError with the reason.
  * - Model errors (missing file, bad weight) are thrown as ModelError naming the file, never masked
  *   by falling back to another engine.
  * Call dispose() on the handle when done.
@@ -173,8 +186,7 @@ export async function createBackend(source: Source, options: BackendOptions = {}
       reasons.push(`${name}: ${(err as Error).message}`);
       continue;
     }
-    const threadKey = name === 'onnx' ? `${options.threads ?? defaultOnnxThreads()}:${(options.executionProviders ?? ['cpu']).join(',')}` : '';
-    const key = `${baseKey}|${name}|${threadKey}`;
+    const key = `${baseKey}|${name}|${engineKey(name, options)}`;
     let entry = cache.get(key);
     if (entry?.started?.failure) {
       // Its engine can no longer run (the onnx worker crashed): start a fresh one. The handles

@@ -15,7 +15,7 @@ import { buildUNetOnnx, ONNX_INPUT, ONNX_OUTPUT } from '../onnx/graph';
 import type { ModelWeights } from '../weights-io';
 import { maskInputError } from './input';
 import { FromWorker, OrtSessionOptions, ToWorker, loadOrt } from './onnx-ort';
-import type { InferenceEngine } from './types';
+import { ENGINE_BATCH_SIZE, type InferenceEngine } from './types';
 
 export { loadOrt } from './onnx-ort';
 
@@ -42,8 +42,11 @@ interface Pending {
   reject(err: Error): void;
 }
 
+/** The engines onnxruntime-node runs: on the CPU, or with the CUDA execution provider. */
+export type OnnxEngineName = 'onnx' | 'cuda';
+
 export class OnnxEngine implements InferenceEngine {
-  readonly name = 'onnx' as const;
+  readonly batchSize: number;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private version = '?';
@@ -52,11 +55,13 @@ export class OnnxEngine implements InferenceEngine {
   private closing: Promise<void> | undefined;
 
   private constructor(
+    readonly name: OnnxEngineName,
     private readonly worker: Worker,
     readonly config: ModelWeights['config'],
     private readonly providers: readonly string[],
     private readonly threads: number | undefined,
   ) {
+    this.batchSize = ENGINE_BATCH_SIZE[name];
     worker.unref(); // referenced only while requests are in flight (see call())
     worker.on('message', (msg: FromWorker) => this.onReply(msg));
     worker.on('messageerror', (err: Error) => this.fail(new Error(`onnx worker sent an unreadable message: ${err.message}`)));
@@ -74,10 +79,14 @@ export class OnnxEngine implements InferenceEngine {
     return this.closing ? undefined : this.broken;
   }
 
-  static async create(model: ModelWeights, threads?: number, executionProviders?: string[]): Promise<OnnxEngine> {
+  /**
+   * `name` 'cuda' runs the session on the CUDA execution provider (ops it lacks stay on the CPU);
+   * the caller checks beforehand that its libraries are there (cuda.ts).
+   */
+  static async create(model: ModelWeights, threads?: number, executionProviders?: string[], name: OnnxEngineName = 'onnx'): Promise<OnnxEngine> {
     ensureOnnxAvailable();
     const bytes = buildUNetOnnx(model.config, model.weights);
-    const providers = executionProviders && executionProviders.length ? [...executionProviders] : ['cpu'];
+    const providers = name === 'cuda' ? ['cuda', 'cpu'] : executionProviders && executionProviders.length ? [...executionProviders] : ['cpu'];
     const options: OrtSessionOptions = {
       // The U-Net is a chain: parallelism comes from within each op, not between ops.
       executionMode: 'sequential',
@@ -87,7 +96,7 @@ export class OnnxEngine implements InferenceEngine {
       ...(threads !== undefined ? { intraOpNumThreads: threads } : {}),
     };
     const { bins, frames, channelsIn } = model.config;
-    const engine = new OnnxEngine(new Worker(ONNX_WORKER_SCRIPT), model.config, providers, threads);
+    const engine = new OnnxEngine(name, new Worker(ONNX_WORKER_SCRIPT), model.config, providers, threads);
     try {
       const ready = await engine.call<'ready'>({
         type: 'init', model: bytes, options, inputName: ONNX_INPUT, outputName: ONNX_OUTPUT, dims: [bins, frames, channelsIn],

@@ -12,9 +12,10 @@ import { BackendUnavailableError } from '../errors';
 import { FoldedUNet } from '../folded-unet';
 import { UNet, assignWeights, buildUNet } from '../unet';
 import type { ModelWeights } from '../weights-io';
-import type { BackendName, InferenceEngine } from './types';
+import { ENGINE_BATCH_SIZE, type BackendName, type InferenceEngine } from './types';
 
 type TfBackendName = 'cpu' | 'wasm' | 'tensorflow';
+type TfjsEngineName = Exclude<BackendName, 'onnx' | 'cuda'>;
 
 function unavailable(message: string): BackendUnavailableError {
   return new BackendUnavailableError('BACKEND_UNAVAILABLE', message);
@@ -121,18 +122,20 @@ function layersNet(model: ModelWeights): MaskNet {
 /** The U-Net mask head on one tf backend. */
 export class TfjsEngine implements InferenceEngine {
   private net: MaskNet | undefined;
+  readonly batchSize: number;
 
   private constructor(
-    readonly name: Exclude<BackendName, 'onnx'>,
+    readonly name: TfjsEngineName,
     private readonly tfBackend: TfBackendName,
     net: MaskNet,
     readonly config: ModelWeights['config'],
     readonly description: string,
   ) {
     this.net = net;
+    this.batchSize = ENGINE_BATCH_SIZE[name];
   }
 
-  static async create(name: Exclude<BackendName, 'onnx'>, model: ModelWeights, threads?: number): Promise<TfjsEngine> {
+  static async create(name: TfjsEngineName, model: ModelWeights, threads?: number): Promise<TfjsEngine> {
     let tfBackend: TfBackendName;
     let description: string;
     if (name === 'wasm') {

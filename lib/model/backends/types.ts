@@ -1,12 +1,22 @@
 import type { UNetConfig } from '../config';
 
-/** The inference engines, fastest first in `AUTO_ORDER`. */
-export type BackendName = 'onnx' | 'tfjs-node' | 'wasm' | 'cpu';
+/**
+ * The inference engines, fastest first in `AUTO_ORDER`. 'cuda' is onnxruntime-node with its CUDA
+ * execution provider (NVIDIA GPU); 'onnx' the same runtime on the CPU.
+ */
+export type BackendName = 'cuda' | 'onnx' | 'tfjs-node' | 'wasm' | 'cpu';
 export type BackendChoice = 'auto' | BackendName;
 
-export const BACKEND_NAMES: readonly BackendName[] = ['onnx', 'tfjs-node', 'wasm', 'cpu'];
+export const BACKEND_NAMES: readonly BackendName[] = ['cuda', 'onnx', 'tfjs-node', 'wasm', 'cpu'];
 /** What `backend: 'auto'` tries, in order; cpu (pure JS, ~4× slower than wasm) only as a last resort. */
-export const AUTO_ORDER: readonly BackendName[] = ['onnx', 'tfjs-node', 'wasm', 'cpu'];
+export const AUTO_ORDER: readonly BackendName[] = ['cuda', 'onnx', 'tfjs-node', 'wasm', 'cpu'];
+
+/**
+ * Patches per predictMask call that suit each engine. cuda: the GPU is only busy with many patches
+ * at once (a 3-minute stereo song is ~190 patches). onnx: a worker thread, 4 is a little faster per
+ * patch. tfjs engines compute on the main thread: one patch per call keeps each event-loop pause short.
+ */
+export const ENGINE_BATCH_SIZE: Readonly<Record<BackendName, number>> = { cuda: 64, onnx: 4, 'tfjs-node': 1, wasm: 1, cpu: 1 };
 
 /**
  * A caller's handle on a shared InferenceEngine (createBackend hands one out per caller): runs the
@@ -17,6 +27,8 @@ export interface BackendHandle {
   /** For people (node status, logs): engine, version, threads. */
   readonly description: string;
   readonly config: UNetConfig;
+  /** How many patches one predictMask call should carry on this engine (callers may send fewer or more). */
+  readonly batchSize: number;
   /**
    * Masks in [0,1] for `batch` patches. `input` is NHWC [batch, bins, frames, channelsIn], already
    * normalised by the caller (each patch and channel divided by its own max + 1e-8); the result has
@@ -32,12 +44,12 @@ export interface BackendOptions {
   backend?: BackendChoice;
   /**
    * Intra-op threads. onnx: per session, in the engine's worker thread (default: onnxruntime's
-   * choice, one per physical core).
+   * choice, one per physical core). cuda: CPU threads for the few ops left on the CPU (default 1).
    * tfjs-node: process-wide, only honoured if set before tfjs-node is first loaded. wasm/cpu: ignored
    * (tfjs-wasm runs single-threaded under Node).
    */
   threads?: number;
-  /** onnx only: execution providers, e.g. ['cuda', 'cpu'] where the CUDA provider is installed. Default ['cpu']. */
+  /** onnx only: execution providers, default ['cpu'] ('cuda' is the backend of that name, not an option here). */
   executionProviders?: string[];
 }
 
@@ -49,6 +61,7 @@ export interface InferenceEngine {
   readonly name: BackendName;
   readonly description: string;
   readonly config: UNetConfig;
+  readonly batchSize: number;
   predictMask(input: Float32Array, batch: number): Promise<Float32Array>;
   dispose(): Promise<void>;
   /**
