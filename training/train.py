@@ -67,6 +67,15 @@ def parse():
     p.add_argument("--max-minutes", type=float, default=None,
                    help="stop after this much training time; the last 30 %% of it decays lr linearly to lr/10")
     p.add_argument("--amp", action="store_true", help="bf16 autocast (CUDA)")
+    p.add_argument("--data", default="mir1k", choices=["mir1k", "prostyle"],
+                   help="mir1k: MIR-1K remixes only; prostyle: produced voices over mastered accompaniments "
+                        "(training/prostyle_*.py), with --p-mir of the examples MIR-1K remixes; checkpoints are "
+                        "picked on the pro-style validation set")
+    p.add_argument("--prostyle-dir", default=os.path.join(REPO, "data/prostyle"))
+    p.add_argument("--p-mir", type=float, default=0.2, help="prostyle: share of MIR-1K remixes in a batch")
+    p.add_argument("--val-count", type=int, default=48, help="prostyle: clips in the pro-style validation set")
+    p.add_argument("--reset-best", action="store_true",
+                   help="with --resume: forget the best score so far (after the validation set was rebuilt)")
     p.add_argument("--init", default=None, metavar="WEIGHTS.pt",
                    help="start a new run from these weights (the 'model' state dict of a checkpoint, e.g. a "
                         "weights-only best-fp16.pt; cast to float32); optimiser, step and lr schedule start afresh")
@@ -112,8 +121,9 @@ def main():
         targs = ckpt["args"]
         # the data/optimisation settings of the run are kept; --steps may be raised
         # (checkpoints written before --split existed are protocol runs)
-        for k in ("batch", "lr", "p_same", "gain_db", "seed", "val_every", "split"):
-            setattr(a, k, targs.get(k, "protocol") if k == "split" else targs[k])
+        defaults = {"split": "protocol", "data": "mir1k", "p_mir": 0.2, "prostyle_dir": a.prostyle_dir, "val_count": 48}
+        for k in ("batch", "lr", "p_same", "gain_db", "seed", "val_every", "split", "data", "p_mir", "prostyle_dir", "val_count"):
+            setattr(a, k, targs.get(k, defaults.get(k)))
         say(f"resuming {last_path} at step {ckpt['step']}")
     else:
         cfg = resolve_config(a)
@@ -139,6 +149,8 @@ def main():
         model.load_state_dict(ckpt["model"])
         opt.load_state_dict(ckpt["optimizer"])
         step, best, best_step = ckpt["step"], ckpt["best"], ckpt["best_step"]
+        if a.reset_best:
+            best, best_step = -1e9, -1
         run_loss, run_n = ckpt.get("run_loss", 0.0), ckpt.get("run_n", 0)
         rng.bit_generator.state = ckpt["rng"]["numpy_gen"]
         np.random.set_state(ckpt["rng"]["numpy_global"])
@@ -156,6 +168,23 @@ def main():
         torch.backends.cudnn.benchmark = True
     else:
         sampler = RemixSampler(train, cfg.frames, rng, p_same=a.p_same, gain_db=a.gain_db)
+    prostyle_val = None
+    if a.data == "prostyle":
+        import prostyle_mix as pm
+        import glob
+        voices = pm.load_voices(*sorted(glob.glob(os.path.join(a.prostyle_dir, "voices-train*.npz"))))
+        accs = pm.load_accompaniments(os.path.join(a.prostyle_dir, "acc"), "train")
+        sampler = pm.ProStyleSampler(voices, accs, cfg.frames, rng, mir_sampler=sampler, p_mir=a.p_mir)
+        val_path = os.path.join(a.prostyle_dir, f"val-{a.val_count}.npz")
+        if os.path.exists(val_path):
+            prostyle_val = pm.load_validation_set(val_path)
+        else:
+            prostyle_val = pm.make_validation_set(pm.load_voices(os.path.join(a.prostyle_dir, "voices-val.npz")),
+                                                  pm.load_accompaniments(os.path.join(a.prostyle_dir, "acc"), "val"),
+                                                  a.val_count, 4242, val_path)
+        say(f"pro-style data: {len(voices['lens'])} produced voices, {len(accs)} accompaniment pieces "
+            f"({sum(len(x) for _, x in accs) / 44100 / 3600:.2f} h); {a.p_mir:.0%} MIR-1K remixes; "
+            f"validation: {len(prostyle_val[0])} pro-style clips ({val_path})")
     mix_sdr_cache = {}
 
     def state():
@@ -212,20 +241,28 @@ def main():
             tv = time.time()
             agg, per = evaluate_dev(model, dev, device, mix_sdr_cache, metric=a.val_metric)
             gn = agg["gnsdr"][0]
-            improved = gn > best
+            score = gn
+            pro = None
+            if prostyle_val is not None:
+                import prostyle_mix as pm
+                pro = pm.evaluate_prostyle(model, prostyle_val, device)
+                score = pro[0]  # the pro-style set picks the checkpoint
+            improved = score > best
             row = {"step": step, "epoch": step // a.val_every, "utc": dt.datetime.utcnow().isoformat(timespec="seconds") + "Z",
                    "train_loss": run_loss / max(run_n, 1), "val_gnsdr_voice": gn, "val_gnsdr_acc": agg["gnsdr"][1],
                    "val_gsir_voice": agg["gsir"][0], "val_gsar_voice": agg["gsar"][0],
                    "val_nsdr_voice_per_clip": {k: v["nsdr"][0] for k, v in per.items()},
+                   **({"prostyle_sdr_voice": pro[0], "prostyle_sdr_acc": pro[1], "prostyle_sdr_voice_min": pro[2]} if pro else {}),
                    "val_seconds": round(time.time() - tv, 1), "best": improved}
             with open(log_path, "a") as f:
                 f.write(json.dumps(row) + "\n")
             say(f"VALIDATION step {step}: train loss {row['train_loss']:.5f}  dev GNSDR voice {gn:.3f} dB  "
                 f"acc {agg['gnsdr'][1]:.3f} dB  GSIR {agg['gsir'][0]:.2f}  GSAR {agg['gsar'][0]:.2f}  "
-                f"({row['val_seconds']} s){'  NEW BEST' if improved else ''}")
+                + (f"  pro-style SDR voice {pro[0]:.3f} acc {pro[1]:.3f} worst {pro[2]:.3f}" if pro else "")
+                + f"  ({row['val_seconds']} s){'  NEW BEST' if improved else ''}")
             run_loss, run_n = 0.0, 0
             if improved:
-                best, best_step = gn, step
+                best, best_step = score, step
                 st = state(); st["val"] = row
                 atomic_save(st, best_path)
                 # weights alone in fp16 (what ships): small enough to bring back from a GPU machine
