@@ -76,6 +76,70 @@ describe('in a browser: the editor and the karaoke page of npm start', function 
     await page.close();
   });
 
+  it('shows every example tab with every node valid and inside the canvas, and calls nothing outside Node-RED', async function () {
+    const page = await context.newPage();
+    const external: string[] = [];
+    page.on('request', (r: any) => { if (!r.url().startsWith(base) && !r.url().startsWith('data:')) external.push(r.url()); });
+    await page.goto(`${base}/`);
+    await page.locator('.red-ui-palette-node[data-palette-type="vocal-split"]').waitFor({ state: 'visible', timeout: 30_000 });
+    const tabs = (await page.evaluate(() => {
+      const out: Array<{ id: string; label: string }> = [];
+      (globalThis as any).RED.nodes.eachWorkspace((ws: any) => { out.push({ id: ws.id, label: ws.label }); });
+      return out;
+    })) as Array<{ id: string; label: string }>;
+    assert.equal(tabs.length, fs.readdirSync(path.join(REPO_ROOT, 'examples')).filter((f) => f.endsWith('.json')).length);
+    // The whole width for the flow: palette and sidebar hidden.
+    await page.evaluate(() => { (globalThis as any).RED.actions.invoke('core:toggle-palette', false); (globalThis as any).RED.actions.invoke('core:toggle-sidebar', false); });
+    for (const tab of tabs) {
+      await page.evaluate((id: string) => (globalThis as any).RED.workspaces.show(id), tab.id);
+      await page.waitForTimeout(700); // drawn, statuses in
+      const nodes = (await page.evaluate((id: string) => {
+        const out: any[] = [];
+        (globalThis as any).RED.nodes.eachNode((n: any) => {
+          if (n.z === id) out.push({ id: n.id, type: n.type, left: n.x - n.w / 2, top: n.y - n.h / 2, valid: n.valid, errors: n.validationErrors });
+        });
+        return out;
+      }, tab.id)) as Array<{ id: string; type: string; left: number; top: number; valid: boolean; errors?: string[] }>;
+      for (const n of nodes) {
+        assert.notEqual(n.valid, false, `${tab.label}: ${n.type} ${n.id} is not properly configured (${(n.errors ?? []).join(', ')})`);
+        assert.ok(n.left >= 0 && n.top >= 0, `${tab.label}: ${n.type} ${n.id} starts off the canvas (${n.left}, ${n.top})`);
+      }
+      saveScreenshot(`tab-${tab.label.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}.png`, await page.screenshot());
+    }
+    assert.deepEqual(external, [], 'the editor calls nothing outside this Node-RED (no palette catalogue, no update check)');
+    await page.close();
+  });
+
+  it('the stream settings of vocal split fit their rows: "Hz" and "ch" beside their inputs', async function () {
+    const page = await context.newPage();
+    await page.goto(`${base}/`);
+    await page.locator('.red-ui-palette-node[data-palette-type="vocal-split"]').waitFor({ state: 'visible', timeout: 30_000 });
+    await page.evaluate(() => {
+      const RED = (globalThis as any).RED;
+      RED.workspaces.show('d4m1tab000000001');
+      RED.editor.edit(RED.nodes.node('d4m1split0000001'));
+    });
+    await page.locator('#node-input-pcmChannels').waitFor({ state: 'visible', timeout: 10_000 });
+    await page.waitForTimeout(500);
+    const rows = (await page.evaluate(() => {
+      const doc = (globalThis as any).document;
+      const box = (el: any) => el.getBoundingClientRect();
+      const channels = doc.getElementById('node-input-pcmChannels');
+      const rate = doc.getElementById('node-input-pcmRate');
+      // The "ch" text node right after the channels input.
+      const range = doc.createRange();
+      range.selectNodeContents(channels.parentElement);
+      const texts = [...channels.parentElement.childNodes].filter((n: any) => n.nodeType === 3 && /ch/.test(n.textContent));
+      range.selectNode(texts[0]);
+      return { channels: box(channels).top, ch: range.getBoundingClientRect().top, rate: box(rate).top, chars: (texts[0].textContent as string).trim() };
+    })) as { channels: number; ch: number; rate: number; chars: string };
+    assert.equal(rows.chars, 'ch');
+    assert.ok(Math.abs(rows.ch - rows.channels) < 12, `"ch" on the channels input's line (${rows.ch} vs ${rows.channels})`);
+    assert.ok(Math.abs(rows.rate - rows.channels) < 4, 'rate and channels on one line');
+    saveScreenshot('dialog-stream.png', await page.screenshot());
+    await page.close();
+  });
+
   it('uploads a song on the karaoke page and gets two playable stems', async function () {
     const page = await context.newPage();
     await page.goto(`${base}/karaoke`);
@@ -93,6 +157,62 @@ describe('in a browser: the editor and the karaoke page of npm start', function 
       assert.match(await page.locator(`#${stem}-download`).getAttribute('download'), new RegExp(`^Ani_1_06\\.${stem}\\.wav$`));
     }
     saveScreenshot('karaoke.png', await page.screenshot({ fullPage: true }));
+    await page.close();
+  });
+});
+
+describe('in a browser: each example imported into an empty editor deploys without a warning', function () {
+  this.timeout(120_000);
+  let demo: Demo | undefined;
+  let browserDir: string;
+  let context: any;
+
+  before(async function () {
+    if (!fs.existsSync(CHROMIUM)) this.skip();
+    demo = await startDemo(['is running', 'Started flows'], 'vocal-split-import-', []);
+    browserDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vocal-split-chromium-'));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { chromium } = require('playwright-core') as { chromium: any };
+    context = await chromium.launchPersistentContext(browserDir, {
+      executablePath: CHROMIUM, headless: true, viewport: { width: 1280, height: 800 },
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  });
+
+  after(async function () {
+    if (context) await context.close();
+    await demo?.stop();
+    if (browserDir) fs.rmSync(browserDir, { recursive: true, force: true });
+  });
+
+  it('imports each example (Menu ▸ Import) and deploys it: "Successfully deployed", never "not properly configured"', async function () {
+    const page = await context.newPage();
+    await page.goto(`${demo?.base}/`);
+    await page.locator('.red-ui-palette-node[data-palette-type="vocal-split"]').waitFor({ state: 'visible', timeout: 30_000 });
+    const files = fs.readdirSync(path.join(REPO_ROOT, 'examples')).filter((f) => f.endsWith('.json')).sort();
+    for (const file of files) {
+      const flow = fs.readFileSync(path.join(REPO_ROOT, 'examples', file), 'utf8');
+      // What the Import dialog does with the pasted JSON.
+      await page.evaluate((json: string) => (globalThis as any).RED.view.importNodes(JSON.parse(json), { generateIds: false, addFlow: false }), flow);
+      await page.waitForTimeout(300);
+      const invalid = (await page.evaluate(() => {
+        const out: string[] = [];
+        (globalThis as any).RED.nodes.eachNode((n: any) => { if (n.valid === false) out.push(`${n.type} ${n.id}: ${(n.validationErrors || []).join(', ')}`); });
+        (globalThis as any).RED.nodes.eachConfig((n: any) => { if (n.valid === false) out.push(`${n.type} ${n.id}: ${(n.validationErrors || []).join(', ')}`); });
+        return out;
+      })) as string[];
+      assert.deepEqual(invalid, [], `${file}: invalid nodes after import`);
+      await page.click('#red-ui-header-button-deploy');
+      const outcome = await page.waitForFunction(() => {
+        const text = (globalThis as any).document.body.innerText as string;
+        if (/not properly configured/.test(text)) return 'warning';
+        if (/Successfully deployed/.test(text)) return 'deployed';
+        return false;
+      }, undefined, { timeout: 20_000 });
+      assert.equal(await outcome.jsonValue(), 'deployed', `${file}: the deploy warned`);
+      // Let the notification go before the next deploy.
+      await page.evaluate(() => { for (const n of (globalThis as any).document.querySelectorAll('.red-ui-notification')) n.remove(); });
+    }
     await page.close();
   });
 });

@@ -35,11 +35,15 @@ export interface Demo {
   stop(): Promise<void>;
 }
 
-/** Starts scripts/start.js and resolves once its console shows every line in `readyWhen`. */
-export async function startDemo(readyWhen: string[], tmpPrefix: string): Promise<Demo> {
+/**
+ * Starts scripts/start.js and resolves once its console shows every line in `readyWhen`. With `flows`,
+ * the user directory starts with those flows instead of the examples (`[]`: an empty editor).
+ */
+export async function startDemo(readyWhen: string[], tmpPrefix: string, flows?: unknown[]): Promise<Demo> {
   const port = await freePort();
   const mqttPort = await freePort();
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), tmpPrefix));
+  if (flows) fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows));
   const child: ChildProcess = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts', 'start.js')], {
     env: {
       ...process.env, PORT: String(port), MQTT_PORT: String(mqttPort), NODE_RED_USER_DIR: userDir,
