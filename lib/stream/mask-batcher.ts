@@ -6,7 +6,13 @@
 import { PatchCoalescer } from '../model/backends/coalesce';
 import type { BackendHandle } from '../model/backends/types';
 
-export class MaskBatcher {
+/** What a stream's masker needs: the model's shape, and the mask of one patch. */
+export interface PatchPredictor {
+  readonly backend: Pick<BackendHandle, 'config'>;
+  predict(input: Float32Array, signal?: AbortSignal): Promise<Float32Array>;
+}
+
+export class MaskBatcher implements PatchPredictor {
   private readonly coalescer: PatchCoalescer;
   readonly patchSize: number;
   readonly maxBatch: number;
@@ -16,12 +22,15 @@ export class MaskBatcher {
     const { bins, frames, channelsIn } = backend.config;
     this.patchSize = bins * frames * channelsIn;
     this.maxBatch = maxBatch ?? Math.max(8, backend.batchSize);
-    this.coalescer = new PatchCoalescer((input, batch) => backend.predictMask(input, batch), this.patchSize, this.maxBatch);
+    this.coalescer = new PatchCoalescer((input, batch) => backend.predictMask(input, batch, { priority: 'live' }), this.patchSize, this.maxBatch);
   }
 
-  /** The mask of one patch (the backend's NHWC layout, already normalised). */
-  predict(input: Float32Array): Promise<Float32Array> {
+  /**
+   * The mask of one patch (the backend's NHWC layout, already normalised). A patch whose signal
+   * aborts before its batch is sent is dropped (rejected), so a closed stream costs no more inference.
+   */
+  predict(input: Float32Array, signal?: AbortSignal): Promise<Float32Array> {
     if (input.length !== this.patchSize) return Promise.reject(new Error(`MaskBatcher: a patch has ${this.patchSize} values, got ${input.length}`));
-    return this.coalescer.submit(input, 1);
+    return this.coalescer.submit(input, 1, signal);
   }
 }

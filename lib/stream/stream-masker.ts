@@ -9,7 +9,7 @@
 import { withCapacity } from '../audio/sample-arrays';
 import { extendMaskFrame } from '../separate/mask-extension';
 import { checkLatency, type StreamLatency } from './latency';
-import type { MaskBatcher } from './mask-batcher';
+import type { PatchPredictor } from './mask-batcher';
 import type { FrameBlock } from '../dsp/stream-stft';
 
 /** Frames whose mask is final, with their full-band vocals mask (frame-major, like re / im). */
@@ -35,7 +35,7 @@ export class StreamMasker {
   private nextRunEnd: number;
   private ended = false;
 
-  constructor(private readonly batcher: MaskBatcher, private readonly bins: number, private readonly latency: StreamLatency) {
+  constructor(private readonly batcher: PatchPredictor, private readonly bins: number, private readonly latency: StreamLatency) {
     const { bins: F, frames: T } = batcher.backend.config;
     checkLatency(latency, T);
     this.F = F;

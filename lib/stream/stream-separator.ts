@@ -12,7 +12,7 @@ import { InvalidArgumentError } from '../errors';
 import { MODEL_RESAMPLING, MODEL_SAMPLE_RATE, MODEL_STFT } from '../model/signal-framing';
 import { applyMaskInPlace, complement } from '../separate/apply-mask';
 import { DEFAULT_LATENCY, LATENCY_PRESETS, latencySeconds, type StreamLatency } from './latency';
-import type { MaskBatcher } from './mask-batcher';
+import type { PatchPredictor } from './mask-batcher';
 import { StreamMasker, type MaskedBlock } from './stream-masker';
 
 export interface StreamFormat {
@@ -43,7 +43,7 @@ export class StreamSeparator {
   private receivedAtModelRate = 0;
   private ended = false;
 
-  private constructor(readonly format: StreamFormat, batcher: MaskBatcher, latency: StreamLatency,
+  private constructor(readonly format: StreamFormat, batcher: PatchPredictor, latency: StreamLatency,
     private readonly toModel: StreamResampler | null, private readonly fromModel: StreamResampler | null) {
     this.latency = latency;
     const bins = MODEL_STFT.fftSize / 2 + 1;
@@ -54,7 +54,7 @@ export class StreamSeparator {
     this.pendingVocals = Array.from({ length: format.channels }, () => new Float32Array(0));
   }
 
-  static async create(format: StreamFormat, batcher: MaskBatcher, latency: StreamLatency = LATENCY_PRESETS[DEFAULT_LATENCY]): Promise<StreamSeparator> {
+  static async create(format: StreamFormat, batcher: PatchPredictor, latency: StreamLatency = LATENCY_PRESETS[DEFAULT_LATENCY]): Promise<StreamSeparator> {
     const { sampleRate, channels } = format;
     if (!Number.isInteger(channels) || channels < 1 || channels > MAX_STREAM_CHANNELS) {
       throw new InvalidArgumentError('BAD_CHANNELS', `a stream needs 1 to ${MAX_STREAM_CHANNELS} channels, got ${String(channels)}`);

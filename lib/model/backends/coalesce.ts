@@ -10,6 +10,7 @@ type RunMasks = (input: Float32Array, batch: number) => Promise<Float32Array>;
 interface Request {
   input: Float32Array;
   batch: number;
+  signal?: AbortSignal;
   resolve(mask: Float32Array): void;
   reject(err: unknown): void;
 }
@@ -26,13 +27,17 @@ export class PatchCoalescer {
     if (!Number.isInteger(maxPatches) || maxPatches < 1) throw new InvalidArgumentError('BAD_BATCH', `maxPatches must be a positive integer, got ${maxPatches}`);
   }
 
-  /** The masks of `batch` patches (`input` holds batch × patchSize values), from the next run that has room. */
-  submit(input: Float32Array, batch: number): Promise<Float32Array> {
+  /**
+   * The masks of `batch` patches (`input` holds batch × patchSize values), from the next run that has
+   * room. A call whose `signal` aborts before its run starts is dropped (rejected), so a closed
+   * stream costs no more inference.
+   */
+  submit(input: Float32Array, batch: number, signal?: AbortSignal): Promise<Float32Array> {
     if (input.length !== batch * this.patchSize) {
       return Promise.reject(new InvalidArgumentError('INVALID_INPUT', `expected ${batch} patches of ${this.patchSize} values, got ${input.length} values`));
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ input, batch, resolve, reject });
+      this.queue.push({ input, batch, resolve, reject, signal });
       if (!this.running) void this.pump();
     });
   }
@@ -57,6 +62,12 @@ export class PatchCoalescer {
     this.running = true;
     try {
       while (this.queue.length > 0) {
+        const head = this.queue[0];
+        if (head.signal?.aborted) {
+          this.queue.shift();
+          head.reject(new Error('the request was cancelled'));
+          continue;
+        }
         const run = this.takeRun();
         const patches = run.reduce((n, r) => n + r.batch, 0);
         let input = run[0].input;

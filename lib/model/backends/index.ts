@@ -13,14 +13,21 @@ import { ModelWeights, readModel } from '../weights-io';
 import { createCudaEngine, ensureCudaAvailable } from './cuda';
 import { maskInputError } from './input';
 import { OnnxEngine, ensureOnnxAvailable } from './onnx';
+import { InferenceScheduler } from './scheduler';
 import { TfjsEngine, initWasm, loadTfjsNode } from './tfjs';
 import {
-  AUTO_ORDER, BACKEND_NAMES, BackendChoice, BackendName, BackendOptions, BackendProbe, BackendHandle, InferenceEngine,
+  AUTO_ORDER, BACKEND_NAMES, BackendChoice, BackendName, BackendOptions, BackendProbe, BackendHandle, InferenceEngine, PredictOptions,
 } from './types';
 
 export * from './types';
 
-interface CacheEntry { engine: Promise<InferenceEngine>; refs: number; started?: InferenceEngine }
+interface CacheEntry {
+  engine: Promise<InferenceEngine>;
+  refs: number;
+  started?: InferenceEngine;
+  /** One queue per engine, shared by all its handles, so live streams go first whichever node asks. */
+  scheduler?: InferenceScheduler;
+}
 const cache = new Map<string, CacheEntry>();
 const objectIds = new WeakMap<object, number>();
 let nextObjectId = 1;
@@ -79,18 +86,21 @@ class CachedEngineHandle implements BackendHandle {
   readonly config: InferenceEngine['config'];
   readonly batchSize: number;
 
+  private readonly scheduler: InferenceScheduler;
+
   constructor(private readonly key: string, private readonly entry: CacheEntry, private readonly engine: InferenceEngine) {
+    this.scheduler = entry.scheduler ??= new InferenceScheduler(engine);
     this.name = engine.name;
     this.description = engine.description;
     this.config = engine.config;
     this.batchSize = engine.batchSize;
   }
 
-  predictMask(input: Float32Array, batch: number): Promise<Float32Array> {
+  predictMask(input: Float32Array, batch: number, options?: PredictOptions): Promise<Float32Array> {
     if (this.disposed) return Promise.reject(new Error(`${this.name} backend handle is disposed`));
     const invalid = maskInputError(this.config, input, batch);
     if (invalid) return Promise.reject(invalid);
-    const p = this.engine.predictMask(input, batch);
+    const p = this.scheduler.predictMask(input, batch, options);
     this.pending.add(p);
     const forget = (): void => { this.pending.delete(p); };
     p.then(forget, forget);

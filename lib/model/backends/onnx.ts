@@ -30,9 +30,6 @@ export function ensureOnnxAvailable(): void {
   }
 }
 
-/** Releasing the session waits for the run in progress; after this long, the worker is terminated anyway. */
-const RELEASE_TIMEOUT_MS = 10_000;
-
 /** A request without its id (call() numbers it); distributes over the union. */
 type RequestBody = ToWorker extends infer R ? (R extends ToWorker ? Omit<R, 'id'> : never) : never;
 type Reply<T extends FromWorker['type']> = Extract<FromWorker, { type: T }>;
@@ -123,8 +120,12 @@ export class OnnxEngine implements InferenceEngine {
   }
 
   /**
-   * Releases the session and terminates the worker. Requests still pending are rejected at once
+   * Releases the session and ends the worker. Requests still pending are rejected at once
    * ("disposed before the request completed"); later calls fail. Idempotent.
+   *
+   * The run in progress, if any, is waited for however long it takes: terminating a worker while
+   * onnxruntime computes in it can abort the whole process natively. Only after the worker has
+   * released its session (nothing native runs any more) is it terminated.
    */
   dispose(): Promise<void> {
     this.closing ??= this.close();
@@ -136,14 +137,9 @@ export class OnnxEngine implements InferenceEngine {
     this.fail(new Error('onnx engine was disposed before the request completed'));
     this.broken = new Error('onnx engine is disposed');
     if (alive) {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, RELEASE_TIMEOUT_MS); });
-      try {
-        // The session is released after the run in progress, if any; queued runs are skipped.
-        await Promise.race([this.call<'released'>({ type: 'release' }).then(() => undefined, () => undefined), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
+      // The session is released after the run in progress, if any; queued runs are skipped. A
+      // worker that dies meanwhile rejects this call (fail()), and is not running anything then.
+      await this.call<'released'>({ type: 'release' }).then(() => undefined, () => undefined);
     }
     await this.worker.terminate();
   }

@@ -18,6 +18,15 @@ export const AUTO_ORDER: readonly BackendName[] = ['cuda', 'onnx', 'tfjs-node', 
  */
 export const ENGINE_BATCH_SIZE: Readonly<Record<BackendName, number>> = { cuda: 64, onnx: 4, 'tfjs-node': 1, wasm: 1, cpu: 1 };
 
+/** Who is waiting for a mask: a live stream ('live', served first) or a file ('file', the default). */
+export type InferencePriority = 'live' | 'file';
+
+export interface PredictOptions {
+  priority?: InferencePriority;
+  /** Aborting it takes the request out of the engine's queue if it has not started (it rejects). */
+  signal?: AbortSignal;
+}
+
 /**
  * A caller's handle on a shared InferenceEngine (createBackend hands one out per caller): runs the
  * U-Net's mask head on patches, the same interface for every engine.
@@ -33,8 +42,9 @@ export interface BackendHandle {
    * Masks in [0,1] for `batch` patches. `input` is NHWC [batch, bins, frames, channelsIn], already
    * normalised by the caller (each patch and channel divided by its own max + 1e-8); the result has
    * the same layout and length. `input` is not modified and may be reused once the promise settles.
+   * Requests of one engine are served live streams first (see scheduler.ts).
    */
-  predictMask(input: Float32Array, batch: number): Promise<Float32Array>;
+  predictMask(input: Float32Array, batch: number, options?: PredictOptions): Promise<Float32Array>;
   /** Drops this handle; the shared engine instance is freed when its last handle is disposed. Idempotent. */
   dispose(): Promise<void>;
 }

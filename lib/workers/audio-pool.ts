@@ -1,0 +1,216 @@
+/**
+ * The main thread's side of the audio workers: decode, separate, encode and live streams as
+ * promises, with the songs' buffers moved to and from the workers. One pool per process
+ * (`sharedAudioPool()`) serves every node and the CLI; its workers ask the backends registered here
+ * for masks, so inference stays one shared engine with live streams served first.
+ */
+import * as path from 'node:path';
+import type { DecodeOptions } from '../audio/decode';
+import type { WavBitDepth } from '../audio/encode';
+import type { AudioData } from '../audio/types';
+import type { BackendHandle } from '../model/backends/types';
+import type { StreamLatency } from '../stream/latency';
+import type { AudioSource, AudioTask, PredictRequest, ProgressEvent, RemoteModel, SeparateResult, StemOutput, StemPayload, StreamChunkResult, StreamFormatSpec } from './audio-protocol';
+import { WorkerPool, type PoolOptions, type PoolStats, type RequestContext, type Transferring } from './pool';
+import { transferable } from './worker-host';
+
+/** The compiled worker script, next to this file. */
+export const AUDIO_WORKER_SCRIPT = path.join(__dirname, 'audio-worker.js');
+
+export interface JobOptions {
+  /** Aborting it cancels the job: it rejects at once and its worker stops. */
+  signal?: AbortSignal;
+  onProgress?(fraction: number): void;
+}
+
+export interface SeparateJobOptions extends JobOptions {
+  /** Patches per inference call; default the backend's batch size. */
+  batchSize?: number;
+  output: StemOutput;
+  /** Decoding limits for bytes and files. */
+  limits?: DecodeOptions;
+}
+
+export type Stem = Buffer | AudioData;
+
+export interface AudioPoolStats extends PoolStats {
+  /** Live streams open in the workers. */
+  streams: number;
+  /** Backends registered for the workers' requests. */
+  backends: number;
+}
+
+/** The audio `source` of a job, copied (bytes, samples) so the caller's message keeps its payload. */
+export function sourceOf(input: Uint8Array | string | AudioData): AudioSource {
+  if (typeof input === 'string') return { kind: 'file', path: input };
+  // new Uint8Array(x) copies (Buffer's own slice() would be a view of the caller's memory).
+  if (input instanceof Uint8Array) return { kind: 'bytes', bytes: new Uint8Array(input) };
+  return { kind: 'audio', audio: { sampleRate: input.sampleRate, channels: input.channels.map((c) => c.slice()) } };
+}
+
+function sourceBuffers(source: AudioSource): ArrayBuffer[] {
+  if (source.kind === 'bytes') return transferable([source.bytes]);
+  return source.kind === 'audio' ? transferable(source.audio.channels) : [];
+}
+
+function stemOf(payload: StemPayload): Stem {
+  return payload.kind === 'wav' ? Buffer.from(payload.bytes.buffer, payload.bytes.byteOffset, payload.bytes.byteLength) : payload.audio;
+}
+
+export class AudioPool {
+  private readonly pool: WorkerPool;
+  private readonly models = new Map<number, { backend: BackendHandle; refs: number }>();
+  private readonly keys = new WeakMap<BackendHandle, number>();
+  private nextKey = 1;
+  private nextStream = 1;
+  private openStreams = 0;
+
+  constructor(options: Partial<PoolOptions> = {}) {
+    this.pool = new WorkerPool({ script: AUDIO_WORKER_SCRIPT, ...options, onRequest: (r, c) => this.predict(r as PredictRequest, c) });
+  }
+
+  get fileWorkers(): number {
+    return this.pool.fileWorkers;
+  }
+
+  stats(): AudioPoolStats {
+    return { ...this.pool.stats(), streams: this.openStreams, backends: this.models.size };
+  }
+
+  /** Nothing running, waiting or asked for, no stream open. */
+  get idle(): boolean {
+    return this.pool.idle && this.openStreams === 0;
+  }
+
+  async decode(input: Uint8Array | string, limits: DecodeOptions = {}, options: JobOptions = {}): Promise<AudioData> {
+    const source = sourceOf(input);
+    return this.run<AudioData>({ type: 'decode', source, limits }, sourceBuffers(source), options);
+  }
+
+  async encode(audio: AudioData, output: StemOutput, options: JobOptions = {}): Promise<Stem> {
+    const source = sourceOf(audio) as Extract<AudioSource, { kind: 'audio' }>;
+    return stemOf(await this.run<StemPayload>({ type: 'encode', audio: source.audio, output }, sourceBuffers(source), options));
+  }
+
+  /** Both stems of a song: decoded (bytes, file) or taken as samples, separated and shaped in a worker. */
+  async separate(input: Uint8Array | string | AudioData, backend: BackendHandle, options: SeparateJobOptions): Promise<{ vocals: Stem; accompaniment: Stem }> {
+    const source = sourceOf(input);
+    const result = await this.withModel(backend, (model) => this.run<SeparateResult>({
+      type: 'separate', source, limits: options.limits ?? {}, model, batchSize: options.batchSize ?? backend.batchSize, output: options.output,
+    }, sourceBuffers(source), options));
+    return { vocals: stemOf(result.vocals), accompaniment: stemOf(result.accompaniment) };
+  }
+
+  /** The CLI's job: `input` → two WAV files; resolves with the song's length in seconds. */
+  separateFiles(input: string, outputs: { vocals: string; accompaniment: string }, backend: BackendHandle, options: JobOptions & { bitDepth: WavBitDepth; batchSize?: number }): Promise<number> {
+    return this.withModel(backend, (model) => this.run<number>({
+      type: 'separate-files', input, outputs, model, batchSize: options.batchSize ?? backend.batchSize, bitDepth: options.bitDepth,
+    }, [], options));
+  }
+
+  /** A live stream whose state lives in the live lane's worker. */
+  async openStream(format: StreamFormatSpec, latency: StreamLatency, backend: BackendHandle): Promise<PooledStream> {
+    const id = this.nextStream++;
+    const model = this.register(backend);
+    this.openStreams++;
+    let latencySeconds: number;
+    try {
+      latencySeconds = await this.pool.run<number>({ type: 'stream-open', stream: id, format, latency, model } satisfies AudioTask, { lane: 'live' });
+    } catch (err) {
+      this.openStreams--;
+      this.unregister(backend);
+      throw err;
+    }
+    return new PooledStream(this, id, format, latencySeconds, () => {
+      this.openStreams--;
+      this.unregister(backend);
+    });
+  }
+
+  /** Runs a live-lane task of a stream (see PooledStream). */
+  streamTask<R>(task: AudioTask, transfer: ArrayBuffer[] = [], signal?: AbortSignal): Promise<R> {
+    return this.pool.run<R>(task, { lane: 'live', transfer, signal });
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  private run<R>(task: AudioTask, transfer: ArrayBuffer[], options: JobOptions): Promise<R> {
+    return this.pool.run<R>(task, {
+      transfer,
+      signal: options.signal,
+      onEvent: (event) => options.onProgress?.((event as ProgressEvent).progress),
+    });
+  }
+
+  private async withModel<R>(backend: BackendHandle, work: (model: RemoteModel) => Promise<R>): Promise<R> {
+    const model = this.register(backend);
+    try {
+      return await work(model);
+    } finally {
+      this.unregister(backend);
+    }
+  }
+
+  private register(backend: BackendHandle): RemoteModel {
+    let key = this.keys.get(backend);
+    if (key === undefined || !this.models.has(key)) {
+      key = this.nextKey++;
+      this.keys.set(backend, key);
+      this.models.set(key, { backend, refs: 0 });
+    }
+    (this.models.get(key) as { refs: number }).refs++;
+    return { key, name: backend.name, description: backend.description, config: backend.config, batchSize: backend.batchSize };
+  }
+
+  private unregister(backend: BackendHandle): void {
+    const key = this.keys.get(backend);
+    const entry = key === undefined ? undefined : this.models.get(key);
+    if (!entry || --entry.refs > 0) return;
+    this.models.delete(key as number);
+  }
+
+  /** A worker's batch of patches → the registered backend, live streams first. */
+  private async predict(request: PredictRequest, context: RequestContext): Promise<Transferring<Float32Array>> {
+    const entry = this.models.get(request.model);
+    if (!entry) throw new Error('the model of this job is no longer loaded (its node was closed)');
+    const mask = await entry.backend.predictMask(request.input, request.batch, { priority: context.lane, signal: context.signal });
+    return { value: mask, transfer: transferable([mask]) };
+  }
+}
+
+/** A live stream held by the live lane's worker: push chunks, end it, or drop it (dispose). */
+export class PooledStream {
+  private disposed = false;
+
+  constructor(private readonly pool: AudioPool, private readonly id: number, readonly format: StreamFormatSpec,
+    readonly latencySeconds: number, private readonly onDispose: () => void) {}
+
+  /** The samples of both stems now final. The chunk's arrays are copied (the message keeps them). */
+  push(chunk: Float32Array[], signal?: AbortSignal): Promise<StreamChunkResult> {
+    const copy = chunk.map((c) => c.slice());
+    return this.pool.streamTask<StreamChunkResult>({ type: 'stream-push', stream: this.id, chunk: copy }, transferable(copy), signal);
+  }
+
+  /** The rest of both stems; the stream is gone afterwards. */
+  async end(signal?: AbortSignal): Promise<StreamChunkResult> {
+    return this.pool.streamTask<StreamChunkResult>({ type: 'stream-end', stream: this.id }, [], signal);
+  }
+
+  /** Frees the stream's state in the worker. Idempotent. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.onDispose();
+    this.pool.streamTask({ type: 'stream-close', stream: this.id }).catch(() => undefined);
+  }
+}
+
+let shared: AudioPool | undefined;
+
+/** The process's audio pool, started on first use (its workers start when jobs need them). */
+export function sharedAudioPool(): AudioPool {
+  shared ??= new AudioPool();
+  return shared;
+}

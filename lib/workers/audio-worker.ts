@@ -1,0 +1,165 @@
+/**
+ * The pool's worker script (dist/lib/workers/audio-worker.js): decodes, resamples, separates
+ * (STFT, masks from the main thread's inference engine, soft masks, iSTFT, complement) and encodes
+ * whole songs, and keeps the state of the live streams given to it. See audio-protocol.ts.
+ */
+import { promises as fs } from 'node:fs';
+import { decodeAudio, decodeAudioFile, type DecodeOptions } from '../audio/decode';
+import { encodeWav } from '../audio/encode';
+import { toRate } from '../audio/output';
+import type { AudioData } from '../audio/types';
+import { VocalSplitError } from '../errors';
+import { separate } from '../separate/separator';
+import { isModelRateWav, separateWavFile } from '../separate/separate-wav-file';
+import { MaskBatcher, type PatchPredictor } from '../stream/mask-batcher';
+import { StreamSeparator } from '../stream/stream-separator';
+import type { AudioSource, AudioTask, PredictRequest, RemoteModel, SeparateResult, StemOutput, StemPayload, StreamChunkResult } from './audio-protocol';
+import type { Transferring } from './pool';
+import { RemoteBackend } from './remote-backend';
+import { owned, requestMain, serveTasks, transferable, type TaskContext } from './worker-host';
+
+async function audioOf(source: AudioSource, limits: DecodeOptions): Promise<AudioData> {
+  switch (source.kind) {
+    case 'bytes': return decodeAudio(source.bytes, limits);
+    case 'file': return decodeAudioFile(source.path, limits);
+    case 'audio': return source.audio;
+  }
+}
+
+async function stemPayload(audio: AudioData, output: StemOutput): Promise<StemPayload> {
+  const atRate = await toRate(audio, { sampleRate: output.sampleRate });
+  if (output.kind === 'audio') return { kind: 'audio', audio: { sampleRate: atRate.sampleRate, channels: atRate.channels.map(owned) } };
+  const wav = encodeWav(atRate, { bitDepth: output.bitDepth });
+  return { kind: 'wav', bytes: owned(new Uint8Array(wav.buffer, wav.byteOffset, wav.byteLength)) };
+}
+
+function buffersOf(payload: StemPayload): ArrayBufferView[] {
+  return payload.kind === 'wav' ? [payload.bytes] : payload.audio.channels;
+}
+
+function remote(model: RemoteModel, ctx: TaskContext): RemoteBackend {
+  return new RemoteBackend(model, (request, transfer) => ctx.request<Float32Array>(request satisfies PredictRequest, transfer));
+}
+
+// ------------------------------------------------------------------------------------ live streams
+
+interface LiveStream {
+  separator: StreamSeparator;
+  model: number;
+  /** Aborted when the stream is closed or its requester went away: its masker asks for nothing more. */
+  closed: AbortController;
+}
+
+const streams = new Map<number, LiveStream>();
+/** One batcher per backend: patches of every stream on it go to the main thread together. */
+const batchers = new Map<number, { batcher: MaskBatcher; streams: number }>();
+
+function batcherFor(model: RemoteModel): MaskBatcher {
+  let entry = batchers.get(model.key);
+  if (!entry) {
+    const backend = new RemoteBackend(model, (request, transfer) => requestMain<Float32Array>(request satisfies PredictRequest, transfer));
+    entry = { batcher: new MaskBatcher(backend), streams: 0 };
+    batchers.set(model.key, entry);
+  }
+  entry.streams++;
+  return entry.batcher;
+}
+
+function liveStream(id: number): LiveStream {
+  const s = streams.get(id);
+  // A worker that crashed and was replaced knows none of the streams its predecessor held.
+  if (!s) throw new VocalSplitError('STREAM_LOST', 'the live stream was lost (its worker restarted); its next chunk starts it again');
+  return s;
+}
+
+function closeStream(id: number): void {
+  const s = streams.get(id);
+  if (!s) return;
+  s.closed.abort();
+  streams.delete(id);
+  s.separator.dispose();
+  const entry = batchers.get(s.model);
+  if (entry && --entry.streams === 0) batchers.delete(s.model);
+}
+
+function chunkResult(out: StreamChunkResult): Transferring<StreamChunkResult> {
+  const value = { first: out.first, vocals: out.vocals.map(owned), accompaniment: out.accompaniment.map(owned) };
+  return { value, transfer: transferable([...value.vocals, ...value.accompaniment]) };
+}
+
+// ------------------------------------------------------------------------------------ tasks
+
+async function handle(raw: unknown, ctx: TaskContext): Promise<Transferring<unknown>> {
+  const task = raw as AudioTask;
+  switch (task.type) {
+    case 'decode': {
+      const audio = await audioOf(task.source, task.limits);
+      const value: AudioData = { sampleRate: audio.sampleRate, channels: audio.channels.map(owned) };
+      return { value, transfer: transferable(value.channels) };
+    }
+    case 'encode': {
+      const value = await stemPayload(task.audio, task.output);
+      return { value, transfer: transferable(buffersOf(value)) };
+    }
+    case 'separate': {
+      const audio = await audioOf(task.source, task.limits);
+      const stems = await separate(audio, remote(task.model, ctx), {
+        batchSize: task.batchSize,
+        signal: ctx.signal,
+        onProgress: (progress) => ctx.emit({ progress }),
+      });
+      const value: SeparateResult = { vocals: await stemPayload(stems.vocals, task.output), accompaniment: await stemPayload(stems.accompaniment, task.output) };
+      return { value, transfer: transferable([...buffersOf(value.vocals), ...buffersOf(value.accompaniment)]) };
+    }
+    case 'separate-files': {
+      const backend = remote(task.model, ctx);
+      const options = { batchSize: task.batchSize, signal: ctx.signal, onProgress: (progress: number) => ctx.emit({ progress }) };
+      // A 44.1 kHz PCM WAV goes straight from file to files in bounded memory; anything else is decoded whole.
+      if (/\.wav$/i.test(task.input) && await isModelRateWav(task.input)) {
+        const seconds = await separateWavFile(task.input, task.outputs, backend, { ...options, bitDepth: task.bitDepth });
+        if (seconds !== false) return { value: seconds };
+      }
+      const audio = await decodeAudioFile(task.input);
+      const stems = await separate(audio, backend, options);
+      await fs.writeFile(task.outputs.vocals, encodeWav(stems.vocals, { bitDepth: task.bitDepth }));
+      await fs.writeFile(task.outputs.accompaniment, encodeWav(stems.accompaniment, { bitDepth: task.bitDepth }));
+      return { value: audio.channels[0].length / audio.sampleRate };
+    }
+    case 'stream-open': {
+      closeStream(task.stream);
+      const batcher = batcherFor(task.model);
+      const state = { closed: new AbortController() };
+      // The shared batcher, but a closed stream's chunk in progress stops at its next patch.
+      const predictor: PatchPredictor = {
+        backend: batcher.backend,
+        predict: (input) => (state.closed.signal.aborted
+          ? Promise.reject(new VocalSplitError('ABORTED', 'the live stream was closed'))
+          : batcher.predict(input, state.closed.signal)),
+      };
+      try {
+        const separator = await StreamSeparator.create(task.format, predictor, task.latency);
+        streams.set(task.stream, Object.assign(state, { separator, model: task.model.key }));
+        return { value: separator.latencySeconds };
+      } catch (err) {
+        const entry = batchers.get(task.model.key);
+        if (entry && --entry.streams === 0) batchers.delete(task.model.key);
+        throw err;
+      }
+    }
+    case 'stream-push': {
+      // A chunk whose requester went away leaves the stream with a hole: it is closed, not continued.
+      ctx.signal.addEventListener('abort', () => closeStream(task.stream), { once: true });
+      return chunkResult(await liveStream(task.stream).separator.push(task.chunk));
+    }
+    case 'stream-end': {
+      const out = await liveStream(task.stream).separator.end();
+      closeStream(task.stream);
+      return chunkResult(out);
+    }
+    case 'stream-close':
+      closeStream(task.stream);
+      return { value: null };
+  }
+}
+
+serveTasks(handle);

@@ -1,0 +1,245 @@
+/**
+ * lib/workers: the worker-thread pool that runs the heavy per-song work off the main thread.
+ * The generic pool with a test worker (crash, busy, requests), then the audio pool on real songs
+ * with a real onnx engine: same stems as in-process, cancellation, live streams, priorities.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { decodeAudio } from '../lib/audio/decode';
+import type { AudioData } from '../lib/audio/types';
+import { cachedEngineCount, createBackend, probeBackends } from '../lib/model/backends';
+import { InferenceScheduler } from '../lib/model/backends/scheduler';
+import type { InferenceEngine } from '../lib/model/backends/types';
+import { separate } from '../lib/separate/separator';
+import { LATENCY_PRESETS } from '../lib/stream/latency';
+import { MaskBatcher } from '../lib/stream/mask-batcher';
+import { StreamSeparator } from '../lib/stream/stream-separator';
+import { AudioPool } from '../lib/workers/audio-pool';
+import { WorkerPool } from '../lib/workers/pool';
+import { TaskAbortedError, WorkerCrashedError } from '../lib/workers/wire-errors';
+import { FIXTURES, smallTestModel } from './support/node-red';
+import { maxAbsDiff, mir1kClip } from './support/node-specs';
+
+const TEST_WORKER = path.join(__dirname, 'support', 'crashing-worker.js');
+
+/** Polls until `pool.idle`; resolves with how long it took, rejects after `limitMs`. */
+async function untilIdle(isIdle: () => boolean, limitMs = 1000, describe: () => unknown = () => ''): Promise<number> {
+  const t0 = performance.now();
+  while (!isIdle()) {
+    if (performance.now() - t0 > limitMs) throw new Error(`not idle after ${limitMs} ms: ${JSON.stringify(describe())}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return performance.now() - t0;
+}
+
+/** A song of `seconds` at 44.1 kHz stereo from a real clip, looped. */
+async function song(seconds: number): Promise<AudioData> {
+  const clip = await mir1kClip();
+  const n = Math.round(seconds * 44100);
+  const [acc, voice] = clip.channels;
+  const left = new Float32Array(n);
+  const right = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const j = Math.floor((i * 16000) / 44100) % acc.length;
+    left[i] = 0.5 * (acc[j] + voice[j]);
+    right[i] = 0.5 * (acc[j] - voice[j]);
+  }
+  return { sampleRate: 44100, channels: [left, right] };
+}
+
+describe('worker pool (lib/workers)', function () {
+  this.timeout(60_000);
+
+  describe('generic pool', function () {
+    let pool: WorkerPool;
+    afterEach(async () => { await pool.close(); });
+
+    it('a crashing worker fails its job with a clear error, and the next job works', async function () {
+      pool = new WorkerPool({ script: TEST_WORKER, fileWorkers: 1 });
+      assert.equal(await pool.run({ type: 'echo', value: 1 }), 1);
+      await assert.rejects(pool.run({ type: 'crash' }), (err: unknown) =>
+        err instanceof WorkerCrashedError && /crashed \(exit code 3\)/.test(err.message));
+      assert.equal(await pool.run({ type: 'echo', value: 2 }), 2);
+      // A job waiting behind the crashing one runs on the fresh worker.
+      const [crashed, next] = await Promise.allSettled([pool.run({ type: 'crash' }), pool.run({ type: 'echo', value: 3 })]);
+      assert.equal(crashed.status, 'rejected');
+      assert.deepEqual(next, { status: 'fulfilled', value: 3 });
+      assert.equal(pool.stats().workers, 1);
+    });
+
+    it('cancelling a job stops even a worker stuck in a synchronous call; the pool is idle at once', async function () {
+      pool = new WorkerPool({ script: TEST_WORKER, fileWorkers: 1 });
+      const controller = new AbortController();
+      const spinning = pool.run({ type: 'spin', ms: 30_000 }, { signal: controller.signal });
+      const waiting = pool.run({ type: 'echo', value: 'after' });
+      await new Promise((r) => setTimeout(r, 200));
+      const t0 = performance.now();
+      controller.abort();
+      await assert.rejects(spinning, TaskAbortedError);
+      assert.equal(await waiting, 'after', 'the queued job runs on a fresh worker');
+      assert.ok(performance.now() - t0 < 5000);
+      await untilIdle(() => pool.idle);
+      assert.deepEqual(pool.stats(), { workers: 1, running: 0, queued: 0, requests: 0 });
+    });
+
+    it('a job cancelled while it waits never runs', async function () {
+      pool = new WorkerPool({ script: TEST_WORKER, fileWorkers: 1 });
+      const first = pool.run({ type: 'echo', value: 'first', ms: 300 });
+      const controller = new AbortController();
+      const second = pool.run({ type: 'spin', ms: 30_000 }, { signal: controller.signal });
+      assert.equal(pool.stats().queued, 1);
+      controller.abort();
+      await assert.rejects(second, TaskAbortedError);
+      assert.equal(pool.stats().queued, 0);
+      assert.equal(await first, 'first');
+    });
+
+    it('answers a task\'s requests on the main thread; a request of a cancelled task is aborted', async function () {
+      const seen: AbortSignal[] = [];
+      pool = new WorkerPool({
+        script: TEST_WORKER, fileWorkers: 1,
+        onRequest: async (request, { signal }) => {
+          seen.push(signal);
+          if (request === 'hang') await new Promise((r) => signal.addEventListener('abort', r));
+          return { value: `answer to ${String(request)}` };
+        },
+      });
+      assert.equal(await pool.run({ type: 'ask', request: 'q' }), 'answer to q');
+      const controller = new AbortController();
+      const hanging = pool.run({ type: 'ask', request: 'hang' }, { signal: controller.signal });
+      while (seen.length < 2) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(pool.stats().requests, 1);
+      controller.abort();
+      await assert.rejects(hanging, TaskAbortedError);
+      assert.ok(seen[1].aborted, 'the request was told its task is gone');
+      await untilIdle(() => pool.idle);
+    });
+  });
+
+  describe('inference priority', function () {
+    it('live requests are served before the file requests already waiting; aborted ones leave the queue', async function () {
+      const order: string[] = [];
+      const engine: InferenceEngine = {
+        name: 'onnx', description: 'recording engine', batchSize: 4, config: { bins: 1, frames: 1, baseFilters: 1, depth: 1, channelsIn: 1 },
+        predictMask: async (input) => {
+          order.push(String(input[0]));
+          await new Promise((r) => setTimeout(r, 20));
+          return input.slice();
+        },
+        dispose: async () => {},
+      };
+      const scheduler = new InferenceScheduler(engine, 2);
+      const ask = (tag: number, priority: 'live' | 'file', signal?: AbortSignal): Promise<Float32Array> =>
+        scheduler.predictMask(Float32Array.of(tag), 1, { priority, signal });
+      const controller = new AbortController();
+      const all = [ask(1, 'file'), ask(2, 'file'), ask(3, 'file'), ask(4, 'file', controller.signal), ask(5, 'file'), ask(9, 'live')];
+      controller.abort();
+      const settled = await Promise.allSettled(all);
+      assert.deepEqual(order, ['1', '2', '9', '3', '5'], 'the live patch overtakes the waiting file batches');
+      assert.equal(settled[3].status, 'rejected');
+      assert.equal(scheduler.pending, 0);
+    });
+  });
+
+  describe('audio pool (real songs, onnx engine)', function () {
+    let pool: AudioPool;
+    let modelDir: string;
+    before(async function () {
+      const onnx = (await probeBackends()).find((p) => p.name === 'onnx');
+      if (!onnx?.available) this.skip();
+      modelDir = await smallTestModel();
+    });
+    beforeEach(() => { pool = new AudioPool({ fileWorkers: 1 }); });
+    afterEach(async () => {
+      await pool.close();
+      assert.equal(cachedEngineCount(), 0, 'every engine freed');
+    });
+
+    it('separates an MP3 in a worker to the same stems as in-process, WAV bytes or audio, leaving the input intact', async function () {
+      const bytes = fs.readFileSync(path.join(FIXTURES, 'audio', 'mp3_stereo_44k.mp3'));
+      const before = Buffer.from(bytes);
+      const backend = await createBackend(modelDir, { backend: 'onnx' });
+      try {
+        const expected = await separate(await decodeAudio(bytes), backend);
+        const asAudio = await pool.separate(bytes, backend, { output: { kind: 'audio' } });
+        assert.equal(maxAbsDiff(asAudio.vocals as AudioData, expected.vocals), 0);
+        assert.equal(maxAbsDiff(asAudio.accompaniment as AudioData, expected.accompaniment), 0);
+        const progress: number[] = [];
+        const asWav = await pool.separate(bytes, backend, { output: { kind: 'wav', bitDepth: 32 }, onProgress: (f) => progress.push(f) });
+        assert.ok(Buffer.isBuffer(asWav.vocals));
+        assert.ok(maxAbsDiff(await decodeAudio(asWav.vocals as Buffer), expected.vocals) === 0, 'float WAV holds the same samples');
+        assert.equal(progress.at(-1), 1);
+        assert.ok(bytes.equals(before), 'the caller\'s bytes are copied, not moved');
+        // Decoding errors come back typed, with their code.
+        await assert.rejects(pool.separate(Buffer.from('not audio at all'), backend, { output: { kind: 'audio' } }),
+          (err: unknown) => (err as { code?: string }).code === 'UNKNOWN_FORMAT');
+      } finally {
+        await backend.dispose();
+      }
+      assert.ok(pool.idle);
+    });
+
+    it('a file job whose requester went away stops: the pool and the engine are idle within 1 s, the next job works', async function () {
+      const backend = await createBackend(modelDir, { backend: 'onnx' });
+      try {
+        const long = await song(120);
+        const controller = new AbortController();
+        let started!: () => void;
+        const running = new Promise<void>((r) => { started = r; });
+        const job = pool.separate(long, backend, { output: { kind: 'audio' }, signal: controller.signal, onProgress: () => started() });
+        await running;
+        const t0 = performance.now();
+        controller.abort();
+        await assert.rejects(job, TaskAbortedError);
+        const scheduler = (backend as unknown as { scheduler: InferenceScheduler }).scheduler;
+        await untilIdle(() => pool.idle && scheduler.pending === 0, 1000, () => ({ ...pool.stats(), inference: scheduler.pending }));
+        assert.ok(performance.now() - t0 <= 1000);
+        assert.equal(pool.stats().backends, 0, 'the job\'s backend registration is gone');
+        const short = await song(2);
+        const next = await pool.separate(short, backend, { output: { kind: 'audio' } });
+        assert.equal(maxAbsDiff(next.vocals as AudioData, (await separate(short, backend)).vocals), 0);
+      } finally {
+        await backend.dispose();
+      }
+    });
+
+    it('a live stream in the pool gives the in-process stream\'s stems; dropping it mid-chunk leaves the pool idle within 1 s', async function () {
+      const backend = await createBackend(modelDir, { backend: 'onnx' });
+      try {
+        const audio = await song(6);
+        const latency = LATENCY_PRESETS.balanced;
+        const local = await StreamSeparator.create({ sampleRate: 44100, channels: 2 }, new MaskBatcher(backend), latency);
+        const pooled = await pool.openStream({ sampleRate: 44100, channels: 2 }, latency, backend);
+        assert.equal(pooled.latencySeconds, local.latencySeconds);
+        assert.equal(pool.stats().streams, 1);
+        const chunk = 4410;
+        for (let at = 0; at < audio.channels[0].length; at += chunk) {
+          const part = audio.channels.map((c) => c.subarray(at, at + chunk));
+          const [a, b] = await Promise.all([local.push(part), pooled.push(part)]);
+          assert.equal(b.first, a.first);
+          assert.equal(maxAbsDiff({ sampleRate: 1, channels: b.vocals }, { sampleRate: 1, channels: a.vocals }), 0);
+          assert.equal(maxAbsDiff({ sampleRate: 1, channels: b.accompaniment }, { sampleRate: 1, channels: a.accompaniment }), 0);
+        }
+        const [endA, endB] = await Promise.all([local.end(), pooled.end()]);
+        assert.equal(maxAbsDiff({ sampleRate: 1, channels: endB.vocals }, { sampleRate: 1, channels: endA.vocals }), 0);
+        local.dispose();
+        pooled.dispose();
+
+        // A second stream whose requester goes away while a chunk is in the worker.
+        const dropped = await pool.openStream({ sampleRate: 48000, channels: 2 }, latency, backend);
+        const controller = new AbortController();
+        const big = audio.channels.map((c) => c.subarray(0, 3 * 44100));
+        const push = dropped.push(big, controller.signal);
+        controller.abort();
+        dropped.dispose();
+        await assert.rejects(push, TaskAbortedError);
+        const scheduler = (backend as unknown as { scheduler: InferenceScheduler }).scheduler;
+        await untilIdle(() => pool.idle && scheduler.pending === 0, 1000, () => ({ ...pool.stats(), inference: scheduler.pending }));
+        assert.deepEqual({ ...pool.stats(), workers: 0 }, { workers: 0, running: 0, queued: 0, requests: 0, streams: 0, backends: 0 });
+      } finally {
+        await backend.dispose();
+      }
+    });
+  });
+});
