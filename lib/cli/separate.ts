@@ -1,12 +1,10 @@
 /** `vocal-split separate <input>`: writes <name>.vocals.wav and <name>.accompaniment.wav. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { decodeAudioFile } from '../audio/decode';
-import { encodeWav, type WavBitDepth } from '../audio/encode';
+import type { WavBitDepth } from '../audio/encode';
 import { BACKEND_NAMES, createBackend, slowBackendReason, type BackendChoice } from '../model/backends';
 import { resolveModelDir } from '../model/locate';
-import { separate } from '../separate/separator';
-import { isModelRateWav, separateWavFile } from '../separate/separate-wav-file';
+import { sharedAudioPool } from '../workers/audio-pool';
 import { walkArgs } from './args';
 import { UsageError, type CliCommand } from './command';
 import { progressBar } from './progress';
@@ -62,10 +60,6 @@ export const separateCommand: CliCommand = {
     const outDir = opts.outDir ?? path.dirname(opts.input);
     const name = path.basename(opts.input).replace(/\.[^.]+$/, '');
     const files = { vocals: path.join(outDir, `${name}.vocals.wav`), accompaniment: path.join(outDir, `${name}.accompaniment.wav`) };
-    // A 44.1 kHz PCM WAV is separated straight from the file to the files, in bounded memory
-    // (an hour of stereo would be 1.27 GB as float samples); anything else is decoded whole.
-    const streamable = /\.wav$/i.test(opts.input) && await isModelRateWav(opts.input);
-    const audio = streamable ? undefined : await decodeAudioFile(opts.input);
     const backend = await createBackend(modelDir, { backend: opts.backend, threads: opts.threads });
     const slow = slowBackendReason(opts.backend, backend.name);
     if (slow) io.err(`note: running on ${backend.name}, about 5× slower than onnx: ${slow}`);
@@ -73,19 +67,10 @@ export const separateCommand: CliCommand = {
       const bar = progressBar(process.stderr, `separating (${backend.name})`);
       const started = Date.now();
       fs.mkdirSync(outDir, { recursive: true });
-      let seconds: number;
-      if (!audio) {
-        const done = await separateWavFile(opts.input, files, backend, { bitDepth: opts.bits, onProgress: (f) => bar.update(f) });
-        if (done === false) throw new Error(`${opts.input}: not a 44.1 kHz PCM WAV after all`);
-        seconds = done;
-        bar.done();
-      } else {
-        const stems = await separate(audio, backend, { onProgress: (f) => bar.update(f) });
-        bar.done();
-        seconds = audio.channels[0].length / audio.sampleRate;
-        fs.writeFileSync(files.vocals, encodeWav(stems.vocals, { bitDepth: opts.bits }));
-        fs.writeFileSync(files.accompaniment, encodeWav(stems.accompaniment, { bitDepth: opts.bits }));
-      }
+      // In the worker pool, as the nodes do: a 44.1 kHz PCM WAV straight from the file to the files in
+      // bounded memory (an hour of stereo would be 1.27 GB as float samples), anything else decoded whole.
+      const seconds = await sharedAudioPool().separateFiles(opts.input, files, backend, { bitDepth: opts.bits, onProgress: (f) => bar.update(f) });
+      bar.done();
       io.out(files.vocals);
       io.out(files.accompaniment);
       const elapsed = (Date.now() - started) / 1000;

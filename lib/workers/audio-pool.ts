@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import type { DecodeOptions } from '../audio/decode';
 import type { WavBitDepth } from '../audio/encode';
 import type { AudioData } from '../audio/types';
+import { findAudioProblem } from '../audio/validate';
+import { InvalidArgumentError } from '../errors';
 import type { BackendHandle } from '../model/backends/types';
 import type { StreamLatency } from '../stream/latency';
 import type { AudioSource, AudioTask, PredictRequest, ProgressEvent, RemoteModel, SeparateResult, StemOutput, StemPayload, StreamChunkResult, StreamFormatSpec } from './audio-protocol';
@@ -88,6 +90,9 @@ export class AudioPool {
   }
 
   async encode(audio: AudioData, output: StemOutput, options: JobOptions = {}): Promise<Stem> {
+    // The shape here (it decides what can be copied); the samples' finiteness in the worker.
+    const problem = findAudioProblem(audio, false);
+    if (problem) throw new InvalidArgumentError(problem.code, `encode: ${problem.message}`);
     const source = sourceOf(audio) as Extract<AudioSource, { kind: 'audio' }>;
     return stemOf(await this.run<StemPayload>({ type: 'encode', audio: source.audio, output }, sourceBuffers(source), options));
   }

@@ -3,7 +3,7 @@
  * 32-bit float, optionally resampled first (lib/audio).
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { encodeAudio } from '../../lib/audio/output';
+import { sharedAudioPool } from '../../lib/workers';
 import { describePayload, isAudioData } from '../../lib/payloads';
 import { serve, serveRejected } from '../shared/serve';
 import { bitDepthSetting, rateSetting } from '../shared/settings';
@@ -24,7 +24,7 @@ export = function register(RED: NodeAPI): void {
       async work(msg, { signal }) {
         const audio: unknown = msg.payload;
         if (!isAudioData(audio)) throw new Error(RED._('vocal-split-encode.errors.payload', { got: describePayload(audio) }));
-        return [{ ...msg, payload: await encodeAudio(audio, { bitDepth, sampleRate: rate, signal }) }];
+        return [{ ...msg, payload: await sharedAudioPool().encode(audio, { kind: 'wav', bitDepth, sampleRate: rate }, { signal }) }];
       },
       summary: ([out]) => RED._('vocal-split-encode.status.encoded', { kb: Math.ceil((out?.payload as Buffer).length / 1024) }),
     });

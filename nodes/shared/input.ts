@@ -3,7 +3,6 @@
  * the node's folder (lib/paths), each refused past the node's size and duration limits before any
  * decoding; audio { sampleRate, channels } is checked against the duration limit too.
  */
-import { decodeAudio, decodeAudioFile } from '../../lib/audio/decode';
 import type { AudioData } from '../../lib/audio/types';
 import { findAudioProblem } from '../../lib/audio/validate';
 import { AudioDecodeError } from '../../lib/errors';
@@ -17,11 +16,27 @@ export interface InputLimits {
   folder: string;
 }
 
-/** The audio in `payload`, or undefined if it is none of bytes, a path or audio (the node names what came). */
-export async function audioFromPayload(payload: unknown, limits: InputLimits, acceptAudio: boolean): Promise<AudioData | undefined> {
-  const options = { maxSeconds: limits.maxSeconds, maxBytes: Math.floor(limits.maxMegabytes * 2 ** 20) };
-  if (isBytes(payload)) return decodeAudio(payload, options);
-  if (typeof payload === 'string' && payload.length > 0) return decodeAudioFile(await resolveInside(limits.folder, payload), options);
+/** What a job's worker reads its audio from, with the limits it decodes under. */
+export interface PayloadSource {
+  input: Uint8Array | string | AudioData;
+  decode: { maxSeconds: number; maxBytes: number };
+}
+
+/**
+ * Where the audio in `payload` is, checked as far as the main thread can without decoding: bytes
+ * within Max size, a path inside the folder, audio within Max length. Undefined if it is none of
+ * bytes, a path or audio (the node names what came). Decoding happens in the worker pool.
+ */
+export async function sourceOfPayload(payload: unknown, limits: InputLimits, acceptAudio: boolean): Promise<PayloadSource | undefined> {
+  const decode = { maxSeconds: limits.maxSeconds, maxBytes: Math.floor(limits.maxMegabytes * 2 ** 20) };
+  if (isBytes(payload)) {
+    // Refused before the bytes are copied for the worker.
+    if (payload.length > decode.maxBytes) {
+      throw new AudioDecodeError('TOO_LARGE', `input is ${payload.length} bytes, over the ${decode.maxBytes}-byte limit (maxBytes)`);
+    }
+    return { input: payload, decode };
+  }
+  if (typeof payload === 'string' && payload.length > 0) return { input: await resolveInside(limits.folder, payload), decode };
   if (acceptAudio && isAudioData(payload)) {
     const problem = findAudioProblem(payload);
     if (problem) throw new Error(problem.message);
@@ -29,7 +44,7 @@ export async function audioFromPayload(payload: unknown, limits: InputLimits, ac
     if (seconds > limits.maxSeconds) {
       throw new AudioDecodeError('TOO_LARGE', `audio is ${seconds.toFixed(1)} s long, over the ${limits.maxSeconds} s limit (Max length)`);
     }
-    return payload;
+    return { input: payload, decode };
   }
   return undefined;
 }

@@ -99,9 +99,9 @@ function yielding(backend: BackendHandle): BackendHandle {
     description: backend.description,
     config: backend.config,
     batchSize: backend.batchSize,
-    predictMask: async (input, batch) => {
+    predictMask: async (input, batch, options) => {
       await yieldToEventLoop();
-      const mask = await backend.predictMask(input, batch);
+      const mask = await backend.predictMask(input, batch, options);
       // And one after: the separator's work on the result then runs in its own turn, not in the
       // same one as the inference (onnxruntime-node runs it on the main thread, in a setImmediate).
       await yieldToEventLoop();

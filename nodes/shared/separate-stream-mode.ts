@@ -7,9 +7,9 @@ import type { NodeAPI, NodeMessageInFlow, Node } from 'node-red';
 import { concatChannels } from '../../lib/audio/sample-arrays';
 import type { BackendHandle } from '../../lib/model/backends/types';
 import { LATENCY_PRESETS } from '../../lib/stream/latency';
-import { MaskBatcher } from '../../lib/stream/mask-batcher';
 import { StreamRegistry } from '../../lib/stream/stream-registry';
-import { StreamSeparator, type StreamOutput } from '../../lib/stream/stream-separator';
+import type { StreamOutput } from '../../lib/stream/stream-separator';
+import { sharedAudioPool, type PooledStream } from '../../lib/workers';
 import type { Outputs } from './serve';
 import { checkSameFormat, chunkOf, chunkPayload, isLastChunk, nodeStreamRegistry, streamInfo, streamKeyOf, type StreamSettings } from './stream';
 
@@ -17,8 +17,8 @@ import { checkSameFormat, chunkOf, chunkPayload, isLastChunk, nodeStreamRegistry
 export const STREAM_CONCURRENCY = 64;
 
 export class SeparateStreamMode {
-  private readonly registry: StreamRegistry<StreamSeparator>;
-  private batcher?: MaskBatcher;
+  /** Each stream's state lives in the worker pool's live lane (reserved for streams, so file jobs never delay it). */
+  private readonly registry: StreamRegistry<PooledStream>;
 
   constructor(private readonly RED: NodeAPI, node: Node, private readonly settings: StreamSettings) {
     this.registry = nodeStreamRegistry(RED, node, settings);
@@ -28,19 +28,18 @@ export class SeparateStreamMode {
     return this.registry.size;
   }
 
-  async work(msg: NodeMessageInFlow, backend: BackendHandle): Promise<Outputs> {
+  async work(msg: NodeMessageInFlow, backend: BackendHandle, signal: AbortSignal): Promise<Outputs> {
     const { RED, settings } = this;
     const key = streamKeyOf(RED, msg, settings.key);
     const last = isLastChunk(msg);
     const chunk = this.registry.parseFor(key, () => chunkOf(RED, msg, settings));
-    const batcher = (this.batcher ??= new MaskBatcher(backend));
     const format = chunk.channels.length > 0 ? chunk.format : { sampleRate: settings.sampleRate, channels: settings.channels };
     const latency = LATENCY_PRESETS[settings.latency];
-    const out = await this.registry.run(key, () => StreamSeparator.create(format, batcher, latency), async (stream) => {
+    const out = await this.registry.run(key, () => sharedAudioPool().openStream(format, latency, backend), async (stream) => {
       checkSameFormat(RED, stream.format, chunk);
       const parts: StreamOutput[] = [];
-      if (chunk.channels.length > 0) parts.push(await stream.push(chunk.channels));
-      if (last) parts.push(await stream.end());
+      if (chunk.channels.length > 0) parts.push(await stream.push(chunk.channels, signal));
+      if (last) parts.push(await stream.end(signal));
       return { output: joinOutputs(parts, stream.format.channels), stream };
     }, { last });
     const { output, stream } = out;

@@ -8,12 +8,16 @@
  */
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { JobQueue, throttle } from '../../lib/jobs';
+import { eitherSignal, watchRequester } from './requester';
 
 /** One message per output; null sends nothing there. */
 export type Outputs = Array<NodeMessage | null>;
 
 export interface JobContext {
-  /** Aborted when the node closes (redeploy, removal, shutdown). Pass it to the library call. */
+  /**
+   * Aborted when the node closes (redeploy, removal, shutdown) or the message's requester has gone
+   * (its HTTP client hung up). Pass it to the library call.
+   */
   signal: AbortSignal;
   /** Reports the fraction done (0..1); shown as a percentage, throttled. */
   progress(fraction: number): void;
@@ -73,7 +77,19 @@ export function serve(RED: NodeAPI, node: Node, options: ServeOptions): void {
   };
   const throttledProgress = throttle(showProgress, PROGRESS_INTERVAL_MS);
 
-  const run = async (job: Job, signal: AbortSignal): Promise<void> => {
+  const run = async (job: Job, closing: AbortSignal): Promise<void> => {
+    // The job stops when the node closes or when whoever asked has gone (an HTTP client hung up).
+    const requester = watchRequester(job.msg);
+    const either = eitherSignal(closing, requester.signal);
+    try {
+      await runJob(job, either.signal, requester.signal);
+    } finally {
+      either.release();
+      requester.release();
+    }
+  };
+
+  const runJob = async (job: Job, signal: AbortSignal, requesterGone: AbortSignal): Promise<void> => {
     running.add(job);
     showProgress();
     let outputs: Outputs;
@@ -89,8 +105,10 @@ export function serve(RED: NodeAPI, node: Node, options: ServeOptions): void {
       });
     } catch (err) {
       running.delete(job);
+      if (requesterGone.aborted) node.log(RED._('common.log.abandoned'));
       if (signal.aborted) {
-        job.done(); // closing: ended cleanly, nothing sent (see the help: "Closing")
+        job.done(); // closing or abandoned: ended cleanly, nothing sent (see the help: "Closing")
+        if (running.size === 0 && queue.waiting === 0) node.status(idle());
         return;
       }
       lastError = shortReason(err);

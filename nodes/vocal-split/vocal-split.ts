@@ -4,12 +4,12 @@
  * The work is lib/separate's separate() on a lib/model backend shared by every node of the process.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { encodeAudio, toRate } from '../../lib/audio/output';
 import { describePayload, isAudioData } from '../../lib/payloads';
-import { separate, type StemName } from '../../lib/separate';
+import type { StemName } from '../../lib/separate';
+import { sharedAudioPool } from '../../lib/workers';
 import { serveModel } from '../shared/model';
 import { serveRejected } from '../shared/serve';
-import { audioFromPayload } from '../shared/input';
+import { sourceOfPayload } from '../shared/input';
 import { backendSetting, bitDepthSetting, concurrencySetting, maxMegabytesSetting, maxSecondsSetting, rateSetting } from '../shared/settings';
 import { modeSetting, streamSettings, type StreamNodeDef } from '../shared/stream';
 import { STREAM_CONCURRENCY, SeparateStreamMode } from '../shared/separate-stream-mode';
@@ -57,7 +57,7 @@ export = function register(RED: NodeAPI): void {
         model: config.model ?? '',
         backend: backendChoice,
         concurrency: STREAM_CONCURRENCY,
-        work: (msg, { backend }) => streams.work(msg, backend),
+        work: (msg, { backend, signal }) => streams.work(msg, backend, signal),
         onClose: () => streams.close(),
         idleText: (name) => `${name} · ${RED._('common.stream.status.streams', { count: streams.streams })}`,
       });
@@ -66,17 +66,18 @@ export = function register(RED: NodeAPI): void {
       model: config.model ?? '',
       backend: backendChoice,
       concurrency,
-      async work(msg, { signal, backend, separateOptions }) {
+      async work(msg, { backend, separateOptions }) {
         const payload: unknown = msg.payload;
-        const audio = await audioFromPayload(payload, limits, true);
-        if (!audio) throw new Error(RED._('vocal-split.errors.payload', { got: describePayload(payload) }));
-        const stems = await separate(audio, backend, separateOptions);
+        const source = await sourceOfPayload(payload, limits, true);
+        if (!source) throw new Error(RED._('vocal-split.errors.payload', { got: describePayload(payload) }));
         const asWav = output === 'wav' || (output === 'auto' && !isAudioData(payload));
-        return Promise.all(STEMS.map(async (stem) => ({
-          ...msg,
-          payload: asWav ? await encodeAudio(stems[stem], { bitDepth, sampleRate: rate, signal }) : await toRate(stems[stem], { sampleRate: rate }),
-          stem,
-        })));
+        // Decode, separate and encode in the worker pool; the main thread only moves buffers.
+        const stems = await sharedAudioPool().separate(source.input, backend, {
+          ...separateOptions,
+          limits: source.decode,
+          output: asWav ? { kind: 'wav', bitDepth, sampleRate: rate } : { kind: 'audio', sampleRate: rate },
+        });
+        return STEMS.map((stem) => ({ ...msg, payload: stems[stem], stem }));
       },
     });
   }
