@@ -14,7 +14,7 @@ import { resample } from '../lib/audio/resample';
 import { ClipScorer, listClips, loadClip, separateClip } from '../lib/eval/mir1k';
 import { createBackend } from '../lib/model/backends';
 import { resolveModelDir } from '../lib/model/locate';
-import { MODEL_STFT } from '../lib/model/signal-framing';
+import { DEFAULT_FRAMING } from '../lib/model/signal-framing';
 import { LATENCY_PRESETS, latencySeconds, runsPerSecond, type StreamLatency } from '../lib/stream/latency';
 import { MaskBatcher } from '../lib/stream/mask-batcher';
 import { StreamSeparator } from '../lib/stream/stream-separator';
@@ -55,8 +55,8 @@ export async function run(): Promise<void> {
       const part = song44.channels.map((c) => c.subarray(0, 20 * 44100));
       const { maxHeld } = await feed(sep, part, 441);
       sep.dispose();
-      const stated = latencySeconds(latency, MODEL_STFT.fftSize, MODEL_STFT.hop, 44100);
-      console.log(`  ${name.padEnd(9)} measured ${(maxHeld / 44100).toFixed(3)} s  stated ${stated.toFixed(3)} s  ${runsPerSecond(latency, MODEL_STFT.hop, 44100).toFixed(1)} runs/s/ch${name === 'balanced' ? '  (default; goal ≤ 1.5 s)' : ''}`);
+      const stated = latencySeconds(latency, DEFAULT_FRAMING.fftSize, DEFAULT_FRAMING.hop, 44100);
+      console.log(`  ${name.padEnd(9)} measured ${(maxHeld / 44100).toFixed(3)} s  stated ${stated.toFixed(3)} s  ${runsPerSecond(latency, DEFAULT_FRAMING.hop, 44100).toFixed(1)} runs/s/ch${name === 'balanced' ? '  (default; goal ≤ 1.5 s)' : ''}`);
     }
 
     const seconds = 30;

@@ -5,6 +5,7 @@
  * lossy ones must keep the tone's frequency, amplitude and timing within codec tolerances.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeAudio, decodeAudioFile, decodeAudioWithInfo, type AudioFormat } from '../lib/audio';
@@ -159,6 +160,32 @@ describe('audio decode: WAV container details', () => {
     assert.equal(stereo.channels.length, 2);
     const mono = await decodeAudio(fixture('mp3_mono_16k.mp3'));
     assert.equal(mono.channels.length, 1);
+  });
+
+  it('decodes an MP3 with a damaged middle as ffmpeg does (up to the damage, and on after it), and says what was skipped', async () => {
+    const whole = Buffer.from(fixture('mp3_stereo_44k.mp3'));
+    const damaged = Buffer.from(whole);
+    const mid = Math.floor(whole.length / 2);
+    damaged.fill(0, mid, mid + 3000);
+    const good = (await decodeAudioWithInfo(whole)).audio.channels[0];
+    const got = await decodeAudioWithInfo(damaged);
+    assert.ok(got.skipped, 'the damage is reported');
+    assert.equal(got.skipped.regions.length, 1);
+    const [region] = got.skipped.regions;
+    // The walk notices the damage at the first frame header it destroyed (a frame is ≤ 1441 bytes).
+    assert.ok(region.offset >= mid && region.offset < mid + 1441 && region.offset + region.bytes >= mid + 3000, `the skipped bytes ${JSON.stringify(region)} cover the damage`);
+    assert.match(got.skipped.message, /^MP3: skipped 1 damaged stretch \(\d+ bytes at byte \d+\); about 0\.\d\d s of audio is missing$/);
+    const x = got.audio.channels[0];
+    // ffmpeg resyncs at the next good frame too: the same length, to a couple of frames (1152 samples each).
+    const ffmpeg = execFileSync('ffmpeg', ['-v', 'quiet', '-i', '-', '-f', 'f32le', '-ac', '1', '-'], { input: damaged, maxBuffer: 1 << 26 });
+    assert.ok(Math.abs(x.length - ffmpeg.length / 4) <= 2 * 1152, `decoded ${x.length} samples, ffmpeg ${ffmpeg.length / 4}`);
+    assert.ok(Math.abs(got.skipped.missingSeconds - (good.length - x.length) / 44100) < 0.03, 'the missing time is what went missing');
+    // Up to the damage, the same samples as the intact file.
+    let same = 0;
+    while (same < x.length && x[same] === good[same]) same++;
+    assert.ok(same > 0.45 * good.length, `${same} of ${good.length} samples equal before the damage`);
+    // The intact file reports nothing.
+    assert.equal((await decodeAudioWithInfo(whole)).skipped, undefined);
   });
 
   it('decodeAudioFile reads the same samples as decodeAudio', async () => {

@@ -4,7 +4,7 @@ import type { AudioData } from '../lib/audio/types';
 import { resample } from '../lib/audio/resample';
 import { istft } from '../lib/dsp/istft';
 import { stft } from '../lib/dsp/stft';
-import { MODEL_RESAMPLING } from '../lib/separate';
+import { MODEL_RESAMPLING } from '../lib/model/signal-framing';
 import istftInit from '../nodes/istft/istft';
 import { editorAccepts, editorDefinitions, helper, loadFlow, localized, nextMessage, nodeFile } from './support/node-red';
 import { catchNode, expectCaught, expectRuntimeRejects, maxAbsDiff, mir1kClip, standardFlow, underTest } from './support/node-specs';

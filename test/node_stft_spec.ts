@@ -5,7 +5,7 @@ import { decodeAudioFile } from '../lib/audio/decode';
 import { resample } from '../lib/audio/resample';
 import { stft } from '../lib/dsp/stft';
 import type { Spectrogram } from '../lib/dsp/types';
-import { MODEL_RESAMPLING } from '../lib/separate';
+import { MODEL_RESAMPLING } from '../lib/model/signal-framing';
 import stftNode from '../nodes/stft/stft';
 import { FIXTURES, editorAccepts, editorDefinitions, helper, loadFlow, localized, nextMessage, nodeFile, recordStatuses } from './support/node-red';
 import { catchNode, expectCaught, expectRuntimeRejects, mir1kClip, standardFlow, underTest } from './support/node-specs';

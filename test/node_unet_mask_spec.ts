@@ -1,13 +1,19 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { NodeMessage } from 'node-red';
 import { resample } from '../lib/audio/resample';
 import { stft } from '../lib/dsp/stft';
 import type { Spectrogram } from '../lib/dsp/types';
 import { cachedEngineCount, createBackend } from '../lib/model/backends';
-import { MODEL_RESAMPLING, computeMask, type Mask } from '../lib/separate';
+import { MODEL_RESAMPLING } from '../lib/model/signal-framing';
+import { createRandomModel } from '../lib/model/weights-io';
+import { computeMask, type Mask } from '../lib/separate';
 import unetMaskInit from '../nodes/unet-mask/unet-mask';
 import { editorAccepts, editorDefinitions, helper, loadFlow, localized, nextMessage, nodeFile, recordStatuses, smallTestModel } from './support/node-red';
 import { catchNode, expectCaught, expectRuntimeRejects, mir1kClip, standardFlow, underTest } from './support/node-specs';
+import { expectedAutoBackend } from './support/test-backends';
 
 const TYPE = 'vocal-split-unet-mask';
 const node = localized(unetMaskInit, TYPE);
@@ -40,7 +46,7 @@ describe('vocal-split-unet-mask node', function () {
 
   it('loads the model and shows its backend while idle', async function () {
     await loadFlow([node, catchNode], standardFlow(TYPE, { name: 'mask it', model, backend: 'auto', concurrency: '1' }));
-    assert.equal(await loaded(), 'onnx');
+    assert.equal(await loaded(), await expectedAutoBackend());
     assert.equal(cachedEngineCount(), 1);
   });
 
@@ -91,6 +97,23 @@ describe('vocal-split-unet-mask node', function () {
     await new Promise((r) => setImmediate(r));
     assert.ok(statuses.some((s) => s.fill === 'blue' && /%/.test(s.text ?? '')), 'progress in percent');
     assert.deepEqual(statuses.at(-1), { fill: 'green', shape: 'ring', text: 'onnx' });
+  });
+
+  it("checks spectrograms against the framing in its model's model.json, not a constant", async function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vocal-split-unet-framing-'));
+    try {
+      await createRandomModel(dir, { bins: 64, frames: 64, baseFilters: 4, depth: 3, channelsIn: 1 }, { seed: 5, framing: { fftSize: 2048, hop: 512, sampleRate: 22050 } });
+      await loadFlow([node, catchNode], standardFlow(TYPE, { model: dir, backend: 'onnx' }));
+      await expectCaught({ payload: spectrogram } as NodeMessage, /needs a 2048\/512 spectrogram at 22050 Hz, this one is 4096\/1024 at 44100 Hz/);
+      const at22 = stft(await resample(await mir1kClip(), 22050, MODEL_RESAMPLING), { fftSize: 2048, hop: 512 });
+      const good = nextMessage<MaskMsg>(helper.getNode('out'));
+      underTest().receive({ payload: at22 } as NodeMessage);
+      const mask = (await good).payload;
+      assert.deepEqual([mask.fftSize, mask.hop, mask.sampleRate, mask.frames], [2048, 512, 22050, at22.frames]);
+    } finally {
+      await helper.unload();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   for (const [label, payload, pattern] of [

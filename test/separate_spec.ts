@@ -7,6 +7,12 @@ import type { AudioData } from '../lib/audio/types';
 import { createBackend } from '../lib/model/backends';
 import type { UNetConfig } from '../lib/model/config';
 import { createRandomModel } from '../lib/model/weights-io';
+import { frameCount } from '../lib/dsp/stft-plan';
+import { stftFrames } from '../lib/dsp/frame-range';
+import { InvalidArgumentError } from '../lib/errors';
+import { resample } from '../lib/audio/resample';
+import { DEFAULT_FRAMING, MODEL_RESAMPLING } from '../lib/model/signal-framing';
+import { runMaskEngine, type FrameSource } from '../lib/separate/mask-engine';
 import { separate, SeparationAbortedError } from '../lib/separate/separator';
 import { planPatches } from '../lib/separate/patches';
 import { MIR1K_SAMPLE } from './support/paths';
@@ -73,7 +79,7 @@ describe('separator (lib/separate)', function () {
     assert.ok(maxAbsDiff(stems.accompaniment.channels[0], high, edge, mix.length - edge) < 2e-3);
   });
 
-  it('keeps the sample rate, length and channel count at 16 and 48 kHz, mono to 3 channels, and vocals + accompaniment = mixture', async function () {
+  it('keeps the sample rate, length and channel count at 16, 48 and 22.05 kHz, mono to 3 channels, each channel separated on its own', async function () {
     const backend = fixedMaskBackend(SMALL, (f) => 0.5 + 0.4 * Math.sin(f));
     for (const [rate, channels] of [[16000, 1], [48000, 2], [22050, 3]] as const) {
       const audio: AudioData = { sampleRate: rate, channels: Array.from({ length: channels }, (_, c) => sine(220 * (c + 1), 2.3, 0.3, rate)) };
@@ -83,10 +89,29 @@ describe('separator (lib/separate)', function () {
         assert.equal(stem.channels.length, channels);
         for (const ch of stem.channels) assert.equal(ch.length, audio.channels[0].length);
       }
+      // Channels are separated independently: each equals its own mono separation.
       for (let c = 0; c < channels; c++) {
-        const sum = stems.vocals.channels[c].map((v, i) => v + stems.accompaniment.channels[c][i]);
-        assert.ok(maxAbsDiff(sum, audio.channels[c]) < 1e-4);
+        const alone = await separate({ sampleRate: rate, channels: [audio.channels[c]] }, backend);
+        assert.ok(maxAbsDiff(stems.vocals.channels[c], alone.vocals.channels[0]) < 1e-6, `${rate} Hz channel ${c} = its mono separation`);
       }
+    }
+  });
+
+  it('gives back the input\'s length when the round trip through the model\'s rate would come back a sample long or short', async function () {
+    // 48006 samples at 48 kHz are 44106 at 44.1 kHz, which resample back to 48007; 48031 → 44128 → 48030.
+    const backend = fixedMaskBackend(SMALL, () => 1);
+    for (const n of [48006, 48031]) {
+      const x = sine(440, n / 48000, 0.5, 48000);
+      assert.equal(x.length, n);
+      const stems = await separate({ sampleRate: 48000, channels: [x] }, backend);
+      assert.equal(stems.vocals.channels[0].length, n);
+      // With a mask of one the vocals are the input's round trip through 44.1 kHz, resampled back to n
+      // samples: the filter's own output to the last sample, not a zero pad or a cut.
+      const at44 = await resample({ sampleRate: 48000, channels: [x] }, 44100, MODEL_RESAMPLING);
+      const back = (await resample(at44, 48000, { ...MODEL_RESAMPLING, length: n })).channels[0];
+      assert.ok(Math.abs(back[n - 1]) > 0.05, 'the round trip\'s last sample is not silence');
+      const err = maxAbsDiff(stems.vocals.channels[0], back);
+      assert.ok(err < 1e-5, `${n}: the vocals differ from the round trip by ${err}`);
     }
   });
 
@@ -99,23 +124,74 @@ describe('separator (lib/separate)', function () {
     assert.ok(progress.every((p, i) => i === 0 || p >= progress[i - 1]));
   });
 
-  it('stops between batches when aborted', async function () {
+  it('stops between batches when aborted: no batch is queued after the abort', async function () {
+    const x = sine(440, 10);
+    const patches = patchBorders(x.length, SMALL.frames, SMALL.frames / 4).length + 1;
+    const whole = fixedMaskBackend(SMALL, () => 1);
+    await separate({ sampleRate: RATE, channels: [x] }, whole, { batchSize: 1 });
+    assert.equal(whole.calls.length, patches, `a run without abort asks for all ${patches} patches`);
     const controller = new AbortController();
     const backend = fixedMaskBackend(SMALL, () => 1);
-    const run = separate({ sampleRate: RATE, channels: [sine(440, 10)] }, backend, {
+    const progress: number[] = [];
+    const run = separate({ sampleRate: RATE, channels: [x] }, backend, {
       batchSize: 1,
-      onProgress: (f) => { if (f > 0.2) controller.abort(); },
+      onProgress: (f) => {
+        progress.push(f);
+        if (progress.length === 2) controller.abort();
+      },
       signal: controller.signal,
     });
     await assert.rejects(run, SeparationAbortedError);
-    assert.ok(backend.calls.length < 10);
+    // Two batches done, the third already in flight when the abort came (the separator keeps one
+    // batch queued ahead); nothing after it.
+    assert.equal(backend.calls.length, 3);
+    assert.deepEqual(progress, [1 / patches, 2 / patches]);
+  });
+
+  it('a throwing onFinal rejects the run, and the batch already in flight never ends as an unhandled rejection', async function () {
+    const seen: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => { seen.push(reason); };
+    process.on('unhandledRejection', onUnhandled);
+    let inFlightSettled!: () => void;
+    const settled = new Promise<void>((resolve) => { inFlightSettled = resolve; });
+    const backend = fixedMaskBackend(SMALL, () => 1);
+    const failing = {
+      ...backend,
+      predictMask(input: Float32Array, batch: number): Promise<Float32Array> {
+        if (backend.calls.length === 0) return backend.predictMask(input, batch);
+        backend.calls.push(batch);
+        // The second batch, queued while the first is finished, fails a turn later.
+        return new Promise((_, reject) => setImmediate(() => {
+          reject(new Error('second batch failed'));
+          setImmediate(inFlightSettled);
+        }));
+      },
+    };
+    const x = sine(440, 5);
+    const source: FrameSource = {
+      channels: 1, frames: frameCount(x.length, DEFAULT_FRAMING), bins: 2049,
+      read: (_c, first, count, re, im) => stftFrames(x, DEFAULT_FRAMING, first, count, re, im),
+    };
+    try {
+      await assert.rejects(runMaskEngine(source, failing, () => { throw new Error('onFinal failed'); }, { batchSize: 1 }), /onFinal failed/);
+      await settled;
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.removeListener('unhandledRejection', onUnhandled);
+    }
+    assert.equal(backend.calls.length, 2, 'the second batch was in flight');
+    assert.deepEqual(seen.map(String), []);
   });
 
   it('rejects audio it cannot separate with a clear error', async function () {
     const backend = fixedMaskBackend(SMALL, () => 1);
-    await assert.rejects(separate({ sampleRate: RATE, channels: [] }, backend), /at least one channel/);
-    await assert.rejects(separate({ sampleRate: 0, channels: [new Float32Array(10)] }, backend), /sample rate/);
-    await assert.rejects(separate({ sampleRate: RATE, channels: [new Float32Array(10), new Float32Array(11)] }, backend), /same length/);
+    await assert.rejects(separate({ sampleRate: RATE, channels: [] }, backend), /audio has no channels/);
+    await assert.rejects(separate({ sampleRate: 0, channels: [new Float32Array(10)] }, backend), /sample rate 0 is not an integer/);
+    await assert.rejects(separate({ sampleRate: RATE, channels: [new Float32Array(10), new Float32Array(11)] }, backend), /channel 1 has 11 samples, channel 0 has 10/);
+    const nan = sine(440, 1);
+    nan[777] = NaN;
+    await assert.rejects(separate({ sampleRate: RATE, channels: [nan] }, backend), (err: Error) => err instanceof InvalidArgumentError && /channel 0 sample 777 is NaN/.test(err.message));
+    assert.equal(backend.calls.length, 0, 'nothing reaches the model');
   });
 
   describe('with a real (small, random) U-Net on a MIR-1K clip', function () {
@@ -128,7 +204,7 @@ describe('separator (lib/separate)', function () {
       fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    it('separates a 16 kHz stereo clip on onnx and wasm with matching stems, vocals + accompaniment = mixture', async function () {
+    it('separates a 16 kHz stereo clip on onnx and wasm with matching stems; vocals + accompaniment = mixture to float rounding', async function () {
       const audio = await decodeAudioFile(path.join(MIR1K_SAMPLE, 'Kenshin_2_10.wav'));
       const results = [];
       for (const name of ['onnx', 'wasm'] as const) {
@@ -143,7 +219,7 @@ describe('separator (lib/separate)', function () {
       for (let c = 0; c < 2; c++) {
         assert.equal(onnx.vocals.channels[c].length, audio.channels[c].length);
         const sum = onnx.vocals.channels[c].map((v, i) => v + onnx.accompaniment.channels[c][i]);
-        assert.ok(maxAbsDiff(sum, audio.channels[c]) < 1e-4);
+        assert.ok(maxAbsDiff(sum, audio.channels[c]) <= 6e-8, 'vocals + accompaniment = mixture to float rounding: the complement is taken at the input\'s rate');
         assert.ok(onnx.vocals.channels[c].every(Number.isFinite));
         assert.ok(maxAbsDiff(onnx.vocals.channels[c], wasm.vocals.channels[c]) < 1e-4, 'onnx and wasm agree');
         // A random net still masks: the vocals are neither silence nor the whole mixture.

@@ -48,6 +48,12 @@ export interface DecodedAudio {
   /** Integer PCM or IEEE float samples in the file, for lossless sources. */
   sampleFormat?: 'int' | 'float';
   durationSeconds: number;
+  /**
+   * Damage the decoder skipped (an MP3 with bad bytes between good frames, as ffmpeg decodes it):
+   * where, how many bytes, and about how much audio is missing (0 where the file does not say how
+   * long it should be). `message` says it for people.
+   */
+  skipped?: { regions: Array<{ offset: number; bytes: number }>; missingSeconds: number; message: string };
 }
 
 /** Decodes a whole audio file held in memory. See decodeAudioWithInfo for the format details. */
@@ -97,6 +103,18 @@ export async function decodeAudioWithInfo(bytes: Uint8Array, options: DecodeOpti
     bitDepth: lossless ? probe.bitDepth : undefined,
     sampleFormat: lossless ? (probe.codec?.startsWith('pcm_f') ? 'float' : 'int') : undefined,
     durationSeconds: frames / audio.sampleRate,
+    ...(probe.damaged ? { skipped: describeSkipped(format, probe.damaged, probe.lostFrames, audio.sampleRate) } : {}),
+  };
+}
+
+function describeSkipped(format: AudioFormat, regions: Array<{ offset: number; bytes: number }>, lostFrames: number | undefined, sampleRate: number): NonNullable<DecodedAudio['skipped']> {
+  const missingSeconds = (lostFrames ?? 0) / sampleRate;
+  const where = regions.slice(0, 3).map((r) => `${r.bytes} bytes at byte ${r.offset}`).join(', ') + (regions.length > 3 ? `, and ${regions.length - 3} more` : '');
+  const missing = lostFrames !== undefined ? `; about ${missingSeconds.toFixed(2)} s of audio is missing` : '';
+  return {
+    regions,
+    missingSeconds,
+    message: `${LABELS[format]}: skipped ${regions.length} damaged stretch${regions.length === 1 ? '' : 'es'} (${where})${missing}`,
   };
 }
 

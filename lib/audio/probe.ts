@@ -24,6 +24,10 @@ export interface StreamProbe {
   exactFrames?: boolean;
   /** Duration the container announces, where it says so in seconds rather than frames (M4A). */
   durationSeconds?: number;
+  /** Stretches of damaged bytes between good frames, which the decoder skips (MP3). */
+  damaged?: Array<{ offset: number; bytes: number }>;
+  /** Sample frames lost in them, where the headers say how many there should be. */
+  lostFrames?: number;
 }
 
 function fail(code: string, message: string): never {
@@ -172,16 +176,24 @@ export function probeMp3(b: Uint8Array): StreamProbe {
     if (flags & 1 && xingAt + 12 <= end) xingFrames = new DataView(b.buffer, b.byteOffset + xingAt + 8, 4).getUint32(0, false);
   }
 
+  const sameStream = (h: MpegFrame | undefined): h is MpegFrame => h !== undefined && h.kind === firstFrame.kind && h.sampleRate === firstFrame.sampleRate;
   let p = first;
   let frames = 0;
   let samples = 0;
+  const damaged: Array<{ offset: number; bytes: number }> = [];
   while (p < end) {
     const h = mpegHeader(b, p);
-    if (!h || h.kind !== firstFrame.kind || h.sampleRate !== firstFrame.sampleRate) {
-      // A partial header at the very end is a cut; anything else (tags, junk) ends the walk quietly,
-      // as decoders skip it too.
+    if (!sameStream(h)) {
+      // A partial header at the very end is a cut; tags end the walk quietly. Anything else is
+      // damage inside the stream: decoders (and ffmpeg) resync at the next good frame, so do we,
+      // and the damage is reported rather than the whole file refused.
       if (end - p < 4 && b[p] === 0xff) fail('TRUNCATED', 'MP3: file ends inside a frame header');
-      break;
+      if (isTrailingTag(b, p)) break;
+      const next = resync(b, p + 1, end, sameStream);
+      if (next < 0) break; // junk to the end: nothing more to decode
+      damaged.push({ offset: p, bytes: next - p });
+      p = next;
+      continue;
     }
     if (p + h.length > end) fail('TRUNCATED', `MP3: last frame is cut short (${end - p} of ${h.length} bytes)`);
     frames++;
@@ -190,7 +202,8 @@ export function probeMp3(b: Uint8Array): StreamProbe {
   }
   const audioFrames = xingFrames === undefined ? frames : frames - 1;
   // The Info frame's count excludes itself; allow one frame of slack for encoders that count it.
-  if (xingFrames !== undefined && audioFrames < xingFrames - 1) {
+  // Frames lost to damage are reported by the decoder, not counted as a cut.
+  if (damaged.length === 0 && xingFrames !== undefined && audioFrames < xingFrames - 1) {
     fail('TRUNCATED', `MP3: header announces ${xingFrames} frames, the file holds ${audioFrames}`);
   }
   return {
@@ -198,7 +211,21 @@ export function probeMp3(b: Uint8Array): StreamProbe {
     sampleRate: firstFrame.sampleRate,
     channels: firstFrame.channels,
     expectedFrames: xingFrames !== undefined ? xingFrames * firstFrame.samples : samples,
+    ...(damaged.length > 0 ? { damaged } : {}),
+    ...(damaged.length > 0 && xingFrames !== undefined ? { lostFrames: Math.max(0, xingFrames - audioFrames) * firstFrame.samples } : {}),
   };
+}
+
+/** The first offset ≥ from holding a frame of the stream followed by another (or the end); -1 if none. */
+function resync(b: Uint8Array, from: number, end: number, sameStream: (h: MpegFrame | undefined) => h is MpegFrame): number {
+  for (let s = from; s + 4 <= end; s++) {
+    if (b[s] !== 0xff) continue;
+    const h = mpegHeader(b, s);
+    if (!sameStream(h)) continue;
+    const next = s + h.length;
+    if (next === end || (next < end && (isTrailingTag(b, next) || sameStream(mpegHeader(b, next))))) return s;
+  }
+  return -1;
 }
 
 // ---------------------------------------------------------------- FLAC

@@ -49,6 +49,12 @@ export type ResampleQuality = 'best' | 'medium' | 'fastest';
 
 export interface ResampleOptions {
   quality?: ResampleQuality;
+  /**
+   * Output length in samples; default round(length · targetRate / sampleRate). A round trip can miss
+   * the original length by one sample (48006 at 48 kHz → 44106 at 44.1 kHz → 48007): the separator
+   * asks for the input's length on the way back, and gets the filter's real output, not padding.
+   */
+  length?: number;
 }
 
 const CONVERTERS = {
@@ -57,7 +63,7 @@ const CONVERTERS = {
   fastest: ConverterType.SRC_SINC_FASTEST,
 } as const;
 
-/** Resamples every channel to `targetRate`; output length is exactly round(length * targetRate / sampleRate). */
+/** Resamples every channel to `targetRate`; output length is exactly options.length, default round(length * targetRate / sampleRate). */
 export async function resample(audio: AudioData, targetRate: number, options: ResampleOptions = {}): Promise<AudioData> {
   const quality = options.quality ?? 'best';
   if (!Object.hasOwn(CONVERTERS, quality)) {
@@ -69,6 +75,11 @@ export async function resample(audio: AudioData, targetRate: number, options: Re
   if (!Number.isInteger(targetRate) || targetRate < 1 || targetRate > MAX_RESAMPLE_RATE) {
     throw new InvalidArgumentError('BAD_SAMPLE_RATE', `resample: target rate must be an integer in 1..${MAX_RESAMPLE_RATE} Hz, got ${targetRate}`);
   }
+  const inLength = audio.channels[0].length;
+  const outLength = options.length ?? Math.round((inLength * targetRate) / from);
+  if (!Number.isInteger(outLength) || outLength < 0 || Math.abs(outLength - (inLength * targetRate) / from) > 2) {
+    throw new InvalidArgumentError('BAD_OPTION', `resample: length ${String(options.length)} is not within 2 samples of ${inLength} × ${targetRate} / ${from}`);
+  }
   if (from === targetRate) return { sampleRate: from, channels: audio.channels.map((c) => c.slice()) };
   if (from > MAX_RESAMPLE_RATE) {
     throw new InvalidArgumentError('BAD_SAMPLE_RATE', `resample: source rate ${from} Hz is above the ${MAX_RESAMPLE_RATE} Hz the converter supports`);
@@ -78,8 +89,6 @@ export async function resample(audio: AudioData, targetRate: number, options: Re
     throw new InvalidArgumentError('BAD_SAMPLE_RATE', `resample: ${from} → ${targetRate} Hz is beyond libsamplerate's 1:256 ratio limit`);
   }
 
-  const inLength = audio.channels[0].length;
-  const outLength = Math.round((inLength * targetRate) / from);
   const out = audio.channels.map(() => new Float32Array(outLength));
   if (outLength === 0) return { sampleRate: targetRate, channels: out };
   for (let c0 = 0; c0 < audio.channels.length; c0 += MAX_GROUP_CHANNELS) {

@@ -21,6 +21,7 @@ const BLOCK = 8192;
 export class StreamResampler {
   private received = 0;
   private produced = 0;
+  private destroyed = false;
 
   private constructor(private readonly src: Converter, readonly channels: number, readonly from: number, readonly to: number) {}
 
@@ -29,13 +30,18 @@ export class StreamResampler {
   }
 
   push(input: Float32Array[]): Float32Array[] {
+    this.checkAlive();
     this.received += input[0].length;
     return this.process(input);
   }
 
-  /** The input ended: the rest of the output, to round(length · to / from) samples in all. */
-  end(): Float32Array[] {
-    const total = Math.round((this.received * this.to) / this.from);
+  /**
+   * The input ended: the rest of the output, to `total` samples in all (default round(length · to / from),
+   * as resample() gives; a caller that needs a round trip to end at its input's length asks for that).
+   */
+  end(total = Math.round((this.received * this.to) / this.from)): Float32Array[] {
+    this.checkAlive();
+    if (!Number.isInteger(total) || total < 0) throw new Error(`StreamResampler: bad total ${total}`);
     const parts: Float32Array[][] = [];
     let guard = 0;
     while (this.produced < total) {
@@ -49,8 +55,16 @@ export class StreamResampler {
     return out.map((c) => c.subarray(0, c.length - excess));
   }
 
+  /** Frees the converter. Idempotent; any later push or end throws. */
   destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
     this.src.destroy();
+  }
+
+  /** libsamplerate-js keeps answering after destroy(), with garbage: refuse instead. */
+  private checkAlive(): void {
+    if (this.destroyed) throw new Error('StreamResampler: used after destroy()');
   }
 
   private process(input: Float32Array[]): Float32Array[] {

@@ -2,9 +2,10 @@
  * Shape checks for AudioData, shared by the decoder (which checks what a codec handed back) and by
  * encode/resample (which check what a caller handed in). Each returns the first problem found.
  */
+import { InvalidArgumentError } from '../errors';
 import type { AudioData } from './types';
 
-export type AudioProblemCode = 'NO_CHANNELS' | 'BAD_SAMPLE_RATE' | 'CHANNEL_MISMATCH' | 'NON_FINITE';
+export type AudioProblemCode = 'NOT_AUDIO' | 'NO_CHANNELS' | 'BAD_SAMPLE_RATE' | 'CHANNEL_MISMATCH' | 'NON_FINITE';
 
 export interface AudioProblem {
   code: AudioProblemCode;
@@ -19,6 +20,9 @@ export const MAX_SAMPLE_RATE = 768_000;
  * unless `checkFinite` is false, that no sample is NaN or ±Infinity (one pass over the data).
  */
 export function findAudioProblem(audio: AudioData, checkFinite = true): AudioProblem | undefined {
+  if (audio === null || typeof audio !== 'object') {
+    return { code: 'NOT_AUDIO', message: 'audio must be an object { sampleRate, channels: Float32Array[] }' };
+  }
   const { sampleRate, channels } = audio;
   if (!Number.isInteger(sampleRate) || sampleRate <= 0 || sampleRate > MAX_SAMPLE_RATE) {
     return { code: 'BAD_SAMPLE_RATE', message: `sample rate ${sampleRate} is not an integer in 1..${MAX_SAMPLE_RATE} Hz` };
@@ -45,6 +49,12 @@ export function findAudioProblem(audio: AudioData, checkFinite = true): AudioPro
     }
   }
   return undefined;
+}
+
+/** Throws InvalidArgumentError (code INVALID_AUDIO) with findAudioProblem's message, if there is a problem. */
+export function assertAudio(audio: AudioData, checkFinite = true): void {
+  const problem = findAudioProblem(audio, checkFinite);
+  if (problem) throw new InvalidArgumentError('INVALID_AUDIO', problem.message);
 }
 
 /** Index of the first NaN/±Infinity, or -1. `x - x` is 0 for finite x and NaN otherwise. */

@@ -112,7 +112,7 @@ export const evalCommand: CliCommand = {
           const t2 = Date.now();
           const model = scorer.score(stems);
           const t3 = Date.now();
-          const irm = opts.irm ? scorer.score(await idealRatioMask(clip)) : undefined;
+          const irm = opts.irm ? scorer.score(await idealRatioMask(clip, backend.framing)) : undefined;
           const t4 = Date.now();
           records.push({
             name: ref.name, singer: ref.singer, samples: clip.voice.length, seconds: clip.voice.length / clip.sampleRate,

@@ -67,7 +67,7 @@ export const separateCommand: CliCommand = {
       const bar = progressBar(process.stderr, `separating (${backend.name})`);
       const started = Date.now();
       fs.mkdirSync(outDir, { recursive: true });
-      // In the worker pool, as the nodes do: a 44.1 kHz PCM WAV straight from the file to the files in
+      // In the worker pool, as the nodes do: a PCM WAV at the model's rate straight from the file to the files in
       // bounded memory (an hour of stereo would be 1.27 GB as float samples), anything else decoded whole.
       const seconds = await sharedAudioPool().separateFiles(opts.input, files, backend, { bitDepth: opts.bits, onProgress: (f) => bar.update(f) });
       bar.done();

@@ -6,7 +6,7 @@
  *  - a clip's left channel is the accompaniment, its right channel the voice; each is scaled to
  *    RMS 1 (separate.py's `unit`; "unit energy" up to a factor both sources share) and the two are
  *    summed: the 0 dB mixture;
- *  - the mono mixture is separated at its own rate (16 kHz; `separate` resamples to 44.1 kHz and back);
+ *  - the mono mixture is separated at its own rate (16 kHz; `separate` resamples to the model's rate and back);
  *  - BSS Eval v3 against [voice, accompaniment], estimate j against reference j (no permutation
  *    search, as separate.py: a separator that swapped its stems must not be flattered);
  *  - NSDR against the mixture scored as both estimates.
@@ -20,7 +20,7 @@ import { istftChannel } from '../dsp/istft';
 import { stftChannel } from '../dsp/stft';
 import { InvalidArgumentError } from '../errors';
 import type { BackendHandle } from '../model/backends/types';
-import { MODEL_RESAMPLING, MODEL_SAMPLE_RATE, MODEL_STFT } from '../model/signal-framing';
+import { DEFAULT_FRAMING, MODEL_RESAMPLING, type ModelFraming } from '../model/signal-framing';
 import { complement } from '../separate/apply-mask';
 import { separate } from '../separate/separator';
 import { BssEval, type BssEvalResult } from './bss-eval';
@@ -117,22 +117,22 @@ export interface StemSignals {
 
 /**
  * The ideal ratio mask, as an oracle separator: mask = |V| / (|V| + |A|) per bin (the magnitude
- * ratio, the soft mask of Huang et al.'s networks), V and A the STFTs of the true sources at 44.1 kHz
- * on the separator's framing (4096/1024, periodic Hann) and resampling, over the full band (the model's mask covers
- * its `bins` and extends above). Applied to the mixture's STFT, inverted, resampled back; the
+ * ratio, the soft mask of Huang et al.'s networks), V and A the STFTs of the true sources with the
+ * model's framing (its rate and STFT, periodic Hann; default 4096/1024 at 44.1 kHz) and the separator's
+ * resampling, over the full band (the model's mask covers its `bins` and extends above). Applied to the mixture's STFT, inverted, resampled back; the
  * accompaniment is the mixture minus the vocals, as the separator makes it. It is the best any
  * method that only masks this STFT can be expected to do: the ceiling of the table.
  */
-export async function idealRatioMask(clip: Mir1kClip): Promise<StemSignals> {
+export async function idealRatioMask(clip: Mir1kClip, framing: ModelFraming = DEFAULT_FRAMING): Promise<StemSignals> {
   const rate = clip.sampleRate;
   const mix = Float32Array.from(clip.mixture);
   const sources = [Float32Array.from(clip.voice), Float32Array.from(clip.accompaniment)];
   // Resampled as the separator resamples (MODEL_RESAMPLING), both sources in one call. Resampling
   // and the STFT are linear, so the mixture's STFT is V + A (to float rounding).
-  const [voice44, acc44] = rate === MODEL_SAMPLE_RATE ? sources
-    : (await resample({ sampleRate: rate, channels: sources }, MODEL_SAMPLE_RATE, MODEL_RESAMPLING)).channels;
-  const V = stftChannel(voice44, MODEL_STFT);
-  const A = stftChannel(acc44, MODEL_STFT);
+  const [voiceAtModel, accAtModel] = rate === framing.sampleRate ? sources
+    : (await resample({ sampleRate: rate, channels: sources }, framing.sampleRate, MODEL_RESAMPLING)).channels;
+  const V = stftChannel(voiceAtModel, framing);
+  const A = stftChannel(accAtModel, framing);
   const re = new Float32Array(V.re.length);
   const im = new Float32Array(V.im.length);
   for (let i = 0; i < re.length; i++) {
@@ -143,9 +143,9 @@ export async function idealRatioMask(clip: Mir1kClip): Promise<StemSignals> {
     re[i] = m * (V.re[i] + A.re[i]);
     im[i] = m * (V.im[i] + A.im[i]);
   }
-  const vocals44 = istftChannel(re, im, MODEL_STFT, voice44.length);
-  const vocals = rate === MODEL_SAMPLE_RATE ? vocals44
-    : (await resample({ sampleRate: MODEL_SAMPLE_RATE, channels: [vocals44] }, rate, MODEL_RESAMPLING)).channels[0];
+  const vocalsAtModel = istftChannel(re, im, framing, voiceAtModel.length);
+  const vocals = rate === framing.sampleRate ? vocalsAtModel
+    : (await resample({ sampleRate: framing.sampleRate, channels: [vocalsAtModel] }, rate, { ...MODEL_RESAMPLING, length: mix.length })).channels[0];
   return { vocals, accompaniment: complement(mix, vocals) };
 }
 

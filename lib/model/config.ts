@@ -5,7 +5,7 @@ import { InvalidArgumentError } from '../errors';
  * model.json (userDefinedMetadata.vocalSplit.config), so loaders rebuild the exact net.
  */
 export interface UNetConfig {
-  /** Frequency bins the net sees (the first F bins of a 4096-point STFT); a multiple of 2^depth. */
+  /** Frequency bins the net sees (the first F bins of the model's STFT, signal-framing.ts); a multiple of 2^depth. */
   bins: number;
   /** Frames per patch; a multiple of 2^depth. */
   frames: number;
@@ -61,7 +61,6 @@ export function validateUNetConfig(cfg: unknown, where = 'config'): UNetConfig {
   if (out.frames % unit !== 0) {
     throw new InvalidArgumentError('INVALID_CONFIG', `${where}: frames (${out.frames}) must be a multiple of 2^depth = ${unit}`);
   }
-  if (out.bins > 2049) throw new InvalidArgumentError('INVALID_CONFIG', `${where}: bins (${out.bins}) exceeds the 2049 bins of a 4096-point STFT`);
   return out;
 }
 

@@ -10,11 +10,12 @@ export {
   buildUNet, assignWeights, extractWeights, checkWeights, predictMaskTensor,
 } from './unet';
 export {
-  LoadedModel, ModelWeights, VocalSplitMetadata, SaveOptions, MODEL_JSON, WEIGHTS_BIN, DEFAULT_STFT,
+  LoadedModel, ModelWeights, VocalSplitMetadata, SaveOptions, MODEL_JSON, WEIGHTS_BIN,
   readModel, saveModel, randomWeights, createRandomModel, unetTopology,
 } from './weights-io';
 export { buildUNetOnnx, OnnxBuildOptions } from './onnx/graph';
 export { FoldedUNet } from './folded-unet';
+export { ModelFraming, DEFAULT_FRAMING, MODEL_RESAMPLING, validateModelFraming, describeFraming } from './signal-framing';
 export {
   BackendHandle, BackendName, BackendChoice, BackendOptions, BackendProbe, BACKEND_NAMES, AUTO_ORDER,
   createBackend, probeBackends, cachedEngineCount,

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UNetConfig, expectedWeights, validateUNetConfig } from './config';
 import { ModelError } from './errors';
 import { decodeFloat16, encodeFloat16 } from './fp16';
-import { MODEL_SAMPLE_RATE, MODEL_STFT } from './signal-framing';
+import { DEFAULT_FRAMING, ModelFraming, validateModelFraming } from './signal-framing';
 import { UNet, WeightMap, buildUNet, checkWeights, extractWeights } from './unet';
 
 export const MODEL_JSON = 'model.json';
@@ -21,7 +21,8 @@ export interface VocalSplitMetadata {
   config: UNetConfig;
   /** Each patch (and channel) divided by its own max (+1e-8) by the caller. */
   inputNormalization: 'patch-max';
-  stft: { fftSize: number; hop: number; sampleRate: number };
+  /** The framing the model was trained on (signal-framing.ts); DEFAULT_FRAMING when model.json has none. */
+  stft: ModelFraming;
   [extra: string]: unknown;
 }
 
@@ -31,6 +32,7 @@ export interface LoadedModel {
   readonly dir: string;
   readonly config: UNetConfig;
   readonly weights: WeightMap;
+  readonly framing: ModelFraming;
   readonly metadata: VocalSplitMetadata;
 }
 
@@ -38,10 +40,9 @@ export interface LoadedModel {
 export interface ModelWeights {
   readonly config: UNetConfig;
   readonly weights: WeightMap;
+  /** The framing it was trained on; DEFAULT_FRAMING if not given. */
+  readonly framing?: ModelFraming;
 }
-
-/** The `stft` block of a model.json that has none (models saved before it existed). */
-export const DEFAULT_STFT = { ...MODEL_STFT, sampleRate: MODEL_SAMPLE_RATE } as const;
 
 interface ManifestWeight {
   name: string;
@@ -58,6 +59,8 @@ export interface SaveOptions {
   topology?: boolean;
   /** Extra fields merged into userDefinedMetadata.vocalSplit (e.g. training info). */
   metadata?: Record<string, unknown>;
+  /** The `stft` block written (the framing the weights were trained on); default the source's framing, else DEFAULT_FRAMING. */
+  framing?: ModelFraming;
 }
 
 function corrupt(file: string, why: string): ModelError {
@@ -181,12 +184,14 @@ export async function readModel(dir: string): Promise<LoadedModel> {
     decodeGroup(group, shards.length === 1 ? shards[0] : Buffer.concat(shards), jsonPath, weights);
   }
   checkWeights(config, weights, jsonPath);
-  const metadata: VocalSplitMetadata = {
-    ...meta,
-    architecture: 'jansson-unet', config, inputNormalization: 'patch-max',
-    stft: (meta.stft as VocalSplitMetadata['stft'] | undefined) ?? { ...DEFAULT_STFT },
-  };
-  return { dir: absDir, config, weights, metadata };
+  let framing: ModelFraming;
+  try {
+    framing = meta.stft === undefined ? { ...DEFAULT_FRAMING } : validateModelFraming(meta.stft, config, 'userDefinedMetadata.vocalSplit.stft');
+  } catch (err) {
+    throw new ModelError('UNSUPPORTED_MODEL', `${jsonPath}: ${(err as Error).message}`);
+  }
+  const metadata: VocalSplitMetadata = { ...meta, architecture: 'jansson-unet', config, inputNormalization: 'patch-max', stft: framing };
+  return { dir: absDir, config, weights, framing, metadata };
 }
 
 /** model.toJSON() of the net a config describes (built on the current backend, then freed). */
@@ -230,7 +235,8 @@ export async function saveModel(dir: string, source: UNet | ModelWeights, option
   }
   const metadata: VocalSplitMetadata = {
     ...(options.metadata ?? {}),
-    architecture: 'jansson-unet', config, inputNormalization: 'patch-max', stft: { ...DEFAULT_STFT },
+    architecture: 'jansson-unet', config, inputNormalization: 'patch-max',
+    stft: validateModelFraming(options.framing ?? ('framing' in source ? source.framing : undefined) ?? DEFAULT_FRAMING, config),
   };
   const modelJson: Record<string, unknown> = {
     format: 'layers-model',

@@ -81,7 +81,11 @@ export async function runMaskEngine(source: FrameSource, backend: BackendHandle,
       im.fill(0, count * bins);
       fillModelInput(re, im, bins, F, T, set.input.subarray(b * F * T, (b + 1) * F * T));
     });
-    return backend.predictMask(set.input.subarray(0, batches[k].length * F * T), batches[k].length);
+    const masks = backend.predictMask(set.input.subarray(0, batches[k].length * F * T), batches[k].length);
+    // A batch queued ahead may fail before it is awaited: observed here, so that is not an
+    // unhandled rejection (fatal by default in Node); the await below still gets the error.
+    masks.catch(() => undefined);
+    return masks;
   };
 
   const finish = (k: number, masks: Float32Array): void => {
@@ -116,24 +120,18 @@ export async function runMaskEngine(source: FrameSource, backend: BackendHandle,
     });
   };
 
-  if (options.signal?.aborted) throw new SeparationAbortedError();
-  let pending: Promise<Float32Array> | undefined = prepare(0);
+  // Any error below (backend, abort, a throwing onFinal or onProgress) ends the run with the next
+  // batch possibly in flight: prepare() observes it, so it settles without an unhandled rejection.
+  let next: Promise<Float32Array> | undefined;
   for (let k = 0; k < batches.length; k++) {
-    const current: Promise<Float32Array> = pending ?? prepare(k);
-    pending = undefined;
-    let masks: Float32Array;
-    try {
-      // Queue the next batch before waiting, so the backend always has work while this thread
-      // turns finished masks back into audio.
-      if (k + 1 < batches.length) pending = prepare(k + 1);
-      masks = await current;
-      if (options.signal?.aborted) throw new SeparationAbortedError();
-    } catch (err) {
-      // Whatever is still in flight must not end as an unhandled rejection.
-      current.catch(() => undefined);
-      pending?.catch(() => undefined);
-      throw err;
-    }
+    // Aborted: no new batch is queued.
+    if (options.signal?.aborted) throw new SeparationAbortedError();
+    const current = next ?? prepare(k);
+    // Queue the next batch before waiting, so the backend always has work while this thread
+    // turns finished masks back into audio.
+    next = k + 1 < batches.length ? prepare(k + 1) : undefined;
+    const masks = await current;
+    if (options.signal?.aborted) throw new SeparationAbortedError();
     finish(k, masks);
     options.onProgress?.(Math.min(1, (k + 1) / batches.length));
     // Let timers and I/O run between batches (Node-RED keeps serving while a song is separated).

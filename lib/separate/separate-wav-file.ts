@@ -6,17 +6,19 @@
  * (its streaming form, tested equal), only memory differs (a few MB of samples instead of three
  * copies of the song).
  *
- * PCM and float WAV at the model's rate (44.1 kHz); anything else returns false and the caller
- * takes the whole-file path.
+ * PCM and float WAV at the model's rate (backend.framing); anything else returns false and the caller
+ * takes the whole-file path. Each stem is written to a temporary file next to its target and renamed
+ * into place once complete, so a failed or aborted run never leaves a WAV that looks whole.
  */
 import * as fs from 'node:fs';
 import { wavHeader, wavSamples, type WavBitDepth } from '../audio/encode';
 import { concatSamples, withCapacity } from '../audio/sample-arrays';
+import { findAudioProblem } from '../audio/validate';
 import { decodeWavSamples, parseWavHeader, type WavHeader } from '../audio/wav';
+import { AudioDecodeError } from '../errors';
 import { framingPlan, frameCount } from '../dsp/stft-plan';
 import { StreamIstft } from '../dsp/stream-istft';
 import type { BackendHandle } from '../model/backends/types';
-import { MODEL_SAMPLE_RATE, MODEL_STFT } from '../model/signal-framing';
 import { applyMaskInPlace, complement } from './apply-mask';
 import { runMaskEngine, type FrameSource } from './mask-engine';
 import type { SeparateOptions } from './types';
@@ -65,6 +67,9 @@ class SampleWindow {
       const got = fs.readSync(this.fd, bytes, 0, bytes.length, this.h.dataOffset + first * this.h.blockAlign);
       if (got !== bytes.length) throw new Error(`the WAV file ended at sample ${first + Math.floor(got / this.h.blockAlign)} of ${this.h.frames}`);
       const samples = decodeWavSamples(bytes, { ...this.h, dataOffset: 0, dataLength: bytes.length, frames: n });
+      // Float WAVs can hold NaN / ∞: the input is at fault, and says so (not the encoder, later).
+      const problem = findAudioProblem({ sampleRate: this.h.sampleRate, channels: samples });
+      if (problem) throw new AudioDecodeError(problem.code, `WAV: ${problem.message.replace(/sample (\d+)/, (_, i: string) => `sample ${first + Number(i)}`)}`);
       this.bufs = this.bufs.map((b) => withCapacity(b, this.filled + n));
       samples.forEach((s, c) => this.bufs[c].set(s, this.filled));
       this.filled += n;
@@ -72,21 +77,21 @@ class SampleWindow {
   }
 }
 
-/** The header of an open WAV file if it is PCM / float at the model's rate (what separateWavFile takes); else undefined. */
-function modelRateWavHeader(fd: number): WavHeader | undefined {
+/** The header of an open WAV file if it is PCM / float at `sampleRate` (what separateWavFile takes); else undefined. */
+function modelRateWavHeader(fd: number, sampleRate: number): WavHeader | undefined {
   const size = fs.fstatSync(fd).size;
   const head = Buffer.alloc(Math.min(size, 1 << 20)); // the chunks before the samples: a MiB is plenty
   fs.readSync(fd, head, 0, head.length, 0);
   const h = parseWavHeader(head, size);
-  return (h.codec === 'pcm' || h.codec === 'float') && h.sampleRate === MODEL_SAMPLE_RATE ? h : undefined;
+  return (h.codec === 'pcm' || h.codec === 'float') && h.sampleRate === sampleRate ? h : undefined;
 }
 
-/** Whether `file` is a WAV that separateWavFile takes; false for anything else, unreadable included. */
-export async function isModelRateWav(file: string): Promise<boolean> {
+/** Whether `file` is a WAV that separateWavFile takes for a model at `sampleRate` (backend.framing.sampleRate); false for anything else, unreadable included. */
+export async function isModelRateWav(file: string, sampleRate: number): Promise<boolean> {
   let fd: number | undefined;
   try {
     fd = fs.openSync(file, 'r');
-    return (modelRateWavHeader(fd)?.frames ?? 0) > 0;
+    return (modelRateWavHeader(fd, sampleRate)?.frames ?? 0) > 0;
   } catch {
     return false;
   } finally {
@@ -101,23 +106,28 @@ export interface WavFileStems {
 
 /**
  * Separates the WAV file `input` into two WAV files; false (nothing written) if the file is not
- * PCM / float WAV at 44.1 kHz. Resolves with its length in seconds otherwise.
+ * PCM / float WAV at the model's rate. Resolves with its length in seconds otherwise. On failure
+ * neither output file is created (an existing one is left as it was).
  */
 export async function separateWavFile(input: string, outputs: WavFileStems, backend: BackendHandle, options: SeparateOptions & { bitDepth?: WavBitDepth } = {}): Promise<number | false> {
   const fd = fs.openSync(input, 'r');
+  const framing = backend.framing;
+  const targets = [outputs.vocals, outputs.accompaniment];
+  const temps = targets.map((file) => `${file}.${process.pid}-${Date.now().toString(36)}.partial`);
   const out: number[] = [];
+  let complete = false;
   try {
-    const h = modelRateWavHeader(fd);
+    const h = modelRateWavHeader(fd, framing.sampleRate);
     if (!h) return false;
     const length = h.frames;
     const nCh = h.channels;
     const window = new SampleWindow(fd, h);
-    const plan = framingPlan(MODEL_STFT);
+    const plan = framingPlan(framing);
     const { fftSize: N, hop, bins, window: w, fft } = plan;
     const frame = new Float32Array(N);
     const source: FrameSource = {
       channels: nCh,
-      frames: frameCount(length, MODEL_STFT),
+      frames: frameCount(length, framing),
       bins,
       read: (channel, first, count, re, im) => {
         for (let j = 0; j < count; j++) {
@@ -127,12 +137,12 @@ export async function separateWavFile(input: string, outputs: WavFileStems, back
       },
     };
     const wavOptions = { bitDepth: options.bitDepth ?? 16 };
-    for (const file of [outputs.vocals, outputs.accompaniment]) {
-      const f = fs.openSync(file, 'w');
+    for (const file of temps) {
+      const f = fs.openSync(file, 'wx');
       out.push(f);
       fs.writeSync(f, wavHeader(h.sampleRate, nCh, length, wavOptions));
     }
-    const istft = Array.from({ length: nCh }, () => new StreamIstft(MODEL_STFT));
+    const istft = Array.from({ length: nCh }, () => new StreamIstft(framing));
     // Final vocals per channel, waiting until every channel has them (the files are interleaved).
     const pending: Float32Array[][] = Array.from({ length: nCh }, () => []);
     let written = 0;
@@ -166,9 +176,14 @@ export async function separateWavFile(input: string, outputs: WavFileStems, back
     if (written !== length) throw new Error(`wrote ${written} of ${length} sample frames`);
     const dataBytes = length * nCh * (wavOptions.bitDepth / 8);
     if (dataBytes & 1) out.forEach((f) => fs.writeSync(f, Buffer.alloc(1)));
+    complete = true;
     return length / h.sampleRate;
   } finally {
     out.forEach((f) => fs.closeSync(f));
     fs.closeSync(fd);
+    temps.slice(0, out.length).forEach((temp, i) => {
+      if (complete) fs.renameSync(temp, targets[i]);
+      else fs.rmSync(temp, { force: true });
+    });
   }
 }

@@ -2,63 +2,75 @@
  * The live streams of one node, by key (msg.topic by default): each key's work runs in arrival
  * order, different keys run at the same time, and a stream that has been silent for `idleMs` is
  * dropped with its state, so a source that stops without saying so does not hold memory forever.
+ *
+ * A key's work is one queue whatever happens to its stream: when a chunk fails (or cannot be read),
+ * the stream is disposed at that point of the queue and the key's next chunk, already queued or
+ * not, starts a new one. So no work ever runs on a disposed stream, and the outputs of two streams
+ * of one key never interleave.
  */
 export interface Disposable {
   dispose(): void;
 }
 
 interface Entry<S> {
-  stream: Promise<S>;
+  /** The key's queue: settles when its last queued step has. */
   chain: Promise<unknown>;
-  timer?: NodeJS.Timeout;
+  /** The live stream, created by the first step that needs it. */
+  stream?: S;
+  /** Steps queued or running. */
   busy: number;
+  timer?: NodeJS.Timeout;
+}
+
+/** Thrown to work queued when the registry closed (node closing). */
+export class StreamClosedError extends Error {
+  constructor(key: string) {
+    super(`stream '${key}' was closed`);
+  }
 }
 
 export class StreamRegistry<S extends Disposable> {
   private readonly entries = new Map<string, Entry<S>>();
+  private closed = false;
 
   constructor(private readonly options: { idleMs: number; onIdle?(key: string): void }) {}
 
+  /** Keys with a live stream. */
   get size(): number {
-    return this.entries.size;
+    return this.keys().length;
   }
 
   keys(): string[] {
-    return [...this.entries.keys()];
+    return [...this.entries].filter(([, e]) => e.stream !== undefined).map(([key]) => key);
   }
 
   /**
    * Runs `work` on the stream of `key` after the work already queued for it, creating the stream
-   * with `create` if there is none. If `work` throws, the stream is dropped (a damaged chunk leaves
-   * its signal unusable) and the error goes to this caller only.
+   * with `create` if there is none. If `work` throws, the stream is disposed (a damaged chunk leaves
+   * its signal unusable), the error goes to this caller only, and the next chunk starts a new
+   * stream. With `last`, the stream is disposed after `work` (the stream ended).
    */
   run<R>(key: string, create: () => Promise<S>, work: (stream: S) => Promise<R>, options: { last?: boolean } = {}): Promise<R> {
-    let entry = this.entries.get(key);
-    if (!entry) {
-      const stream = create();
-      stream.catch(() => undefined);
-      entry = { stream, chain: Promise.resolve(), busy: 0 };
-      this.entries.set(key, entry);
-    }
-    const e = entry;
-    e.busy++;
-    if (e.timer) clearTimeout(e.timer);
-    e.timer = undefined;
-    const result = e.chain.then(async () => work(await e.stream));
-    e.chain = result.then(() => {
-      if (options.last) this.drop(key, e);
-    }, () => {
-      this.drop(key, e);
-    }).finally(() => {
-      e.busy--;
-      if (e.busy === 0 && this.entries.get(key) === e) this.arm(key, e);
+    return this.enqueue(key, async (e) => {
+      if (this.closed) throw new StreamClosedError(key);
+      e.stream ??= await create();
+      const stream = e.stream;
+      let result: R;
+      try {
+        result = await work(stream);
+      } catch (err) {
+        this.disposeStream(e);
+        throw err;
+      }
+      if (options.last) this.disposeStream(e);
+      return result;
     });
-    return result;
   }
 
   /**
-   * Reads a message's chunk with `parse`; if that throws, the stream of `key` is dropped too (a
-   * stream with a hole in it is not worth continuing: its next chunk starts a new one).
+   * Reads a message's chunk with `parse`; if that throws, the stream of `key` is disposed after the
+   * work already queued for it (a stream with a hole in it is not worth continuing: its next chunk
+   * starts a new one).
    */
   parseFor<T>(key: string, parse: () => T): T {
     try {
@@ -69,31 +81,58 @@ export class StreamRegistry<S extends Disposable> {
     }
   }
 
-  /** Drops the stream of `key`, if any (its next chunk starts a new one). */
+  /** Disposes the stream of `key` once the work queued for it is done (its next chunk starts a new one). */
   discard(key: string): void {
-    const e = this.entries.get(key);
-    if (e) this.drop(key, e);
+    if (!this.entries.has(key)) return;
+    void this.enqueue(key, async (e) => this.disposeStream(e)).catch(() => undefined);
   }
 
-  /** Drops every stream (node closing). */
+  /** Every stream, after its queued work has been refused (node closing). */
   async closeAll(): Promise<void> {
-    const all = [...this.entries.entries()];
-    for (const [key, e] of all) this.drop(key, e);
-    await Promise.allSettled(all.map(([, e]) => e.chain));
+    this.closed = true;
+    const all = [...this.entries.values()];
+    await Promise.allSettled(all.map((e) => e.chain));
+    for (const e of all) {
+      if (e.timer) clearTimeout(e.timer);
+      this.disposeStream(e);
+    }
+    this.entries.clear();
+  }
+
+  /** Appends a step to the key's queue; the entry goes once its queue is empty and it holds no stream. */
+  private enqueue<R>(key: string, step: (e: Entry<S>) => Promise<R>): Promise<R> {
+    let e = this.entries.get(key);
+    if (!e) {
+      e = { chain: Promise.resolve(), busy: 0 };
+      this.entries.set(key, e);
+    }
+    const entry = e;
+    entry.busy++;
+    if (entry.timer) clearTimeout(entry.timer);
+    entry.timer = undefined;
+    const result = entry.chain.then(() => step(entry));
+    entry.chain = result.then(() => undefined, () => undefined).finally(() => {
+      entry.busy--;
+      if (entry.busy > 0 || this.entries.get(key) !== entry) return;
+      if (entry.stream === undefined) this.entries.delete(key);
+      else if (!this.closed) this.arm(key, entry);
+    });
+    return result;
   }
 
   private arm(key: string, e: Entry<S>): void {
     e.timer = setTimeout(() => {
       if (this.entries.get(key) !== e || e.busy > 0) return;
-      this.drop(key, e);
+      this.entries.delete(key);
+      this.disposeStream(e);
       this.options.onIdle?.(key);
     }, this.options.idleMs);
     e.timer.unref();
   }
 
-  private drop(key: string, e: Entry<S>): void {
-    if (e.timer) clearTimeout(e.timer);
-    if (this.entries.get(key) === e) this.entries.delete(key);
-    e.stream.then((s) => s.dispose(), () => undefined);
+  private disposeStream(e: Entry<S>): void {
+    const stream = e.stream;
+    e.stream = undefined;
+    stream?.dispose();
   }
 }

@@ -1,15 +1,16 @@
 /**
  * One live stream's separation: chunks of audio in, the vocals and accompaniment of the samples
  * that are final out, in order, as one continuous signal. The chain per channel is the offline
- * separator's (resample to 44.1 kHz, STFT, U-Net mask, soft mask, iSTFT, resample back,
- * accompaniment = mixture − vocals), with the state each step needs carried between chunks.
+ * separator's (resample to the model's rate, STFT with the model's framing, U-Net mask, soft mask,
+ * iSTFT, resample back, accompaniment = mixture − vocals), with the state each step needs carried
+ * between chunks.
  */
 import { concatChannels, concatSamples } from '../audio/sample-arrays';
 import { StreamResampler } from '../audio/stream-resample';
 import { StreamIstft } from '../dsp/stream-istft';
 import { StreamStft } from '../dsp/stream-stft';
 import { InvalidArgumentError } from '../errors';
-import { MODEL_RESAMPLING, MODEL_SAMPLE_RATE, MODEL_STFT } from '../model/signal-framing';
+import { MAX_RATE, MIN_RATE, MODEL_RESAMPLING, type ModelFraming } from '../model/signal-framing';
 import { applyMaskInPlace, complement } from '../separate/apply-mask';
 import { DEFAULT_LATENCY, LATENCY_PRESETS, latencySeconds, type StreamLatency } from './latency';
 import type { PatchPredictor } from './mask-batcher';
@@ -31,6 +32,8 @@ export const MAX_STREAM_CHANNELS = 8;
 
 export class StreamSeparator {
   readonly latency: StreamLatency;
+  /** The model's sample rate and STFT, which the stream is resampled and framed to. */
+  readonly framing: ModelFraming;
   private readonly stft: StreamStft[];
   private readonly maskers: StreamMasker[];
   private readonly istft: StreamIstft[];
@@ -46,10 +49,11 @@ export class StreamSeparator {
   private constructor(readonly format: StreamFormat, batcher: PatchPredictor, latency: StreamLatency,
     private readonly toModel: StreamResampler | null, private readonly fromModel: StreamResampler | null) {
     this.latency = latency;
-    const bins = MODEL_STFT.fftSize / 2 + 1;
-    this.stft = Array.from({ length: format.channels }, () => new StreamStft(MODEL_STFT));
+    this.framing = batcher.backend.framing;
+    const bins = this.framing.fftSize / 2 + 1;
+    this.stft = Array.from({ length: format.channels }, () => new StreamStft(this.framing));
     this.maskers = Array.from({ length: format.channels }, () => new StreamMasker(batcher, bins, latency));
-    this.istft = Array.from({ length: format.channels }, () => new StreamIstft(MODEL_STFT));
+    this.istft = Array.from({ length: format.channels }, () => new StreamIstft(this.framing));
     this.pendingMix = Array.from({ length: format.channels }, () => new Float32Array(0));
     this.pendingVocals = Array.from({ length: format.channels }, () => new Float32Array(0));
   }
@@ -59,18 +63,19 @@ export class StreamSeparator {
     if (!Number.isInteger(channels) || channels < 1 || channels > MAX_STREAM_CHANNELS) {
       throw new InvalidArgumentError('BAD_CHANNELS', `a stream needs 1 to ${MAX_STREAM_CHANNELS} channels, got ${String(channels)}`);
     }
-    if (!Number.isInteger(sampleRate) || sampleRate < 8000 || sampleRate > 192000) {
-      throw new InvalidArgumentError('BAD_SAMPLE_RATE', `a stream's sample rate must be an integer in 8000..192000 Hz, got ${String(sampleRate)}`);
+    if (!Number.isInteger(sampleRate) || sampleRate < MIN_RATE || sampleRate > MAX_RATE) {
+      throw new InvalidArgumentError('BAD_SAMPLE_RATE', `a stream's sample rate must be an integer in ${MIN_RATE}..${MAX_RATE} Hz, got ${String(sampleRate)}`);
     }
-    const resampled = sampleRate !== MODEL_SAMPLE_RATE;
-    const toModel = resampled ? await StreamResampler.create(channels, sampleRate, MODEL_SAMPLE_RATE, MODEL_RESAMPLING.quality) : null;
-    const fromModel = resampled ? await StreamResampler.create(channels, MODEL_SAMPLE_RATE, sampleRate, MODEL_RESAMPLING.quality) : null;
+    const modelRate = batcher.backend.framing.sampleRate;
+    const resampled = sampleRate !== modelRate;
+    const toModel = resampled ? await StreamResampler.create(channels, sampleRate, modelRate, MODEL_RESAMPLING.quality) : null;
+    const fromModel = resampled ? await StreamResampler.create(channels, modelRate, sampleRate, MODEL_RESAMPLING.quality) : null;
     return new StreamSeparator(format, batcher, latency, toModel, fromModel);
   }
 
   /** Worst-case algorithmic latency in seconds (the resamplers' few milliseconds not counted). */
   get latencySeconds(): number {
-    return latencySeconds(this.latency, MODEL_STFT.fftSize, MODEL_STFT.hop, MODEL_SAMPLE_RATE);
+    return latencySeconds(this.latency, this.framing.fftSize, this.framing.hop, this.framing.sampleRate);
   }
 
   get samplesIn(): number {
@@ -118,13 +123,18 @@ export class StreamSeparator {
     let vocals = vocalsAtModelRate;
     if (this.fromModel) {
       vocals = this.fromModel.push(vocals);
-      if (final) vocals = concatChannels([vocals, this.fromModel.end()], vocals.length);
+      // At the end, the resampler's real output up to the input's length: a round trip through the
+      // model's rate can come back a sample short (resample.ts), and that sample is not a zero.
+      if (final) vocals = concatChannels([vocals, this.fromModel.end(this.received)], vocals.length);
     }
     vocals = vocals.map((v, c) => concatSamples([this.pendingVocals[c], v]));
     // Output never runs ahead of the input; at the end it is exactly as long.
     const count = final ? this.received - this.emitted : Math.min(vocals[0].length, this.received - this.emitted);
-    this.pendingVocals = vocals.map((v) => v.slice(Math.min(count, v.length)));
-    vocals = vocals.map((v) => fitLength(v, count));
+    if (vocals[0].length < count) {
+      throw new Error(`StreamSeparator: ${vocals[0].length} vocal samples for the ${count} the stream still owes`);
+    }
+    this.pendingVocals = vocals.map((v) => v.slice(count));
+    vocals = vocals.map((v) => (v.length === count ? v : v.slice(0, count)));
     const accompaniment = vocals.map((v, c) => {
       const mix = this.pendingMix[c];
       this.pendingMix[c] = mix.slice(count);
@@ -152,11 +162,4 @@ export class StreamSeparator {
 function applyMask(block: MaskedBlock): MaskedBlock {
   applyMaskInPlace(block.re, block.im, block.mask, block.mask.length);
   return block;
-}
-
-function fitLength(x: Float32Array, n: number): Float32Array {
-  if (x.length === n) return x;
-  const out = new Float32Array(n);
-  out.set(x.subarray(0, n));
-  return out;
 }

@@ -7,6 +7,7 @@ import type { WavBitDepth } from '../audio/encode';
 import type { AudioData } from '../audio/types';
 import type { BackendName } from '../model/backends/types';
 import type { UNetConfig } from '../model/config';
+import type { ModelFraming } from '../model/signal-framing';
 import type { StreamLatency } from '../stream/latency';
 
 /** Where a task's audio comes from: bytes (moved), a file the worker reads, or samples (moved). */
@@ -22,6 +23,8 @@ export interface RemoteModel {
   name: BackendName;
   description: string;
   config: UNetConfig;
+  /** The model's sample rate and STFT (model.json's stft). */
+  framing: ModelFraming;
   /** The backend's preferred patches per call. */
   batchSize: number;
 }

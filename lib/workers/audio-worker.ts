@@ -114,8 +114,8 @@ async function handle(raw: unknown, ctx: TaskContext): Promise<Transferring<unkn
     case 'separate-files': {
       const backend = remote(task.model, ctx);
       const options = { batchSize: task.batchSize, signal: ctx.signal, onProgress: (progress: number) => ctx.emit({ progress }) };
-      // A 44.1 kHz PCM WAV goes straight from file to files in bounded memory; anything else is decoded whole.
-      if (/\.wav$/i.test(task.input) && await isModelRateWav(task.input)) {
+      // A PCM WAV at the model's rate goes straight from file to files in bounded memory; anything else is decoded whole.
+      if (/\.wav$/i.test(task.input) && await isModelRateWav(task.input, backend.framing.sampleRate)) {
         const seconds = await separateWavFile(task.input, task.outputs, backend, { ...options, bitDepth: task.bitDepth });
         if (seconds !== false) return { value: seconds };
       }

@@ -13,12 +13,14 @@ export class RemoteBackend implements BackendHandle {
   readonly name: BackendHandle['name'];
   readonly description: string;
   readonly config: BackendHandle['config'];
+  readonly framing: BackendHandle['framing'];
   readonly batchSize: number;
 
   constructor(private readonly model: RemoteModel, private readonly ask: AskMain) {
     this.name = model.name;
     this.description = model.description;
     this.config = model.config;
+    this.framing = model.framing;
     this.batchSize = model.batchSize;
   }
 

@@ -7,7 +7,7 @@ import type { AudioData } from '../../lib/audio/types';
 import { resample } from '../../lib/audio/resample';
 import { istftAsync } from '../../lib/dsp/async';
 import { describePayload, isSpectrogram } from '../../lib/payloads';
-import { MODEL_RESAMPLING } from '../../lib/separate';
+import { MODEL_RESAMPLING } from '../../lib/model/signal-framing';
 import { serve, serveRejected } from '../shared/serve';
 import { isIntegerIn } from '../shared/settings';
 import { audioSummary } from '../shared/summary';

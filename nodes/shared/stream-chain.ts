@@ -12,7 +12,7 @@ import { StreamResampler } from '../../lib/audio/stream-resample';
 import type { Spectrogram, StftParams } from '../../lib/dsp/types';
 import type { BackendHandle } from '../../lib/model/backends/types';
 import { describePayload, isSpectrogram } from '../../lib/payloads';
-import { MODEL_RESAMPLING, MODEL_SAMPLE_RATE, MODEL_STFT } from '../../lib/model/signal-framing';
+import { DEFAULT_FRAMING, MODEL_RESAMPLING, type ModelFraming } from '../../lib/model/signal-framing';
 import type { Mask } from '../../lib/separate/types';
 import { LATENCY_PRESETS } from '../../lib/stream/latency';
 import { MaskBatcher } from '../../lib/stream/mask-batcher';
@@ -65,8 +65,8 @@ export function stftStreamStage(RED: NodeAPI, node: Node, settings: StreamSettin
       const chunk = registry.parseFor(key, () => chunkOf(RED, msg, settings));
       const format = chunk.channels.length > 0 ? chunk.format : { sampleRate: settings.sampleRate, channels: settings.channels };
       const { state, spec } = await registry.run(key, async () => {
-        const resampler = toModelRate && format.sampleRate !== MODEL_SAMPLE_RATE
-          ? await StreamResampler.create(format.channels, format.sampleRate, MODEL_SAMPLE_RATE, MODEL_RESAMPLING.quality) : null;
+        const resampler = toModelRate && format.sampleRate !== DEFAULT_FRAMING.sampleRate
+          ? await StreamResampler.create(format.channels, format.sampleRate, DEFAULT_FRAMING.sampleRate, MODEL_RESAMPLING.quality) : null;
         return { stft: Array.from({ length: format.channels }, () => new StreamStft(params)), resampler, format, length: 0, dispose: () => resampler?.destroy() };
       }, async (st) => {
         checkSameFormat(RED, st.format, chunk);
@@ -76,7 +76,7 @@ export function stftStreamStage(RED: NodeAPI, node: Node, settings: StreamSettin
         st.length += x[0]?.length ?? 0;
         let blocks = st.stft.map((s, c) => s.push(x[c]));
         if (last) blocks = blocks.map((b, c) => joinBlocks(b, st.stft[c].end()));
-        const rate = st.resampler ? MODEL_SAMPLE_RATE : st.format.sampleRate;
+        const rate = st.resampler ? DEFAULT_FRAMING.sampleRate : st.format.sampleRate;
         return { state: st, spec: spectrogramChunk(blocks, params, rate, st.length) };
       }, { last });
       if (spec.frames === 0 && !last) return [null];
@@ -88,11 +88,13 @@ export function stftStreamStage(RED: NodeAPI, node: Node, settings: StreamSettin
 
 interface MaskState {
   maskers: StreamMasker[];
+  /** The spectrogram format the stream started with. */
+  format: { sampleRate: number; channels: number };
   dispose(): void;
 }
 
 /** The unet-mask node in stream mode: spectrogram chunks → mask chunks of the frames now final (and those frames in msg.spectrogram). */
-export function maskStreamStage(RED: NodeAPI, node: Node, settings: StreamSettings, checkFraming: (spec: Spectrogram) => void) {
+export function maskStreamStage(RED: NodeAPI, node: Node, settings: StreamSettings, checkFraming: (spec: Spectrogram, framing: ModelFraming) => void) {
   const registry = nodeStreamRegistry<MaskState>(RED, node, settings);
   let batcher: MaskBatcher | undefined;
   return {
@@ -102,18 +104,20 @@ export function maskStreamStage(RED: NodeAPI, node: Node, settings: StreamSettin
       const last = isLastChunk(msg);
       const spec = registry.parseFor(key, () => {
         const chunk = chunkSpectrogram(RED, msg);
-        if (chunk) checkFraming(chunk);
+        if (chunk) checkFraming(chunk, backend.framing);
         return chunk;
       });
       const b = (batcher ??= new MaskBatcher(backend));
       const latency = LATENCY_PRESETS[settings.latency];
-      const bins = MODEL_STFT.fftSize / 2 + 1;
+      const bins = backend.framing.fftSize / 2 + 1;
       const channels = spec?.re.length ?? 0;
       const blocks = await registry.run(key, async () => ({
-        maskers: Array.from({ length: channels }, () => new StreamMasker(b, bins, latency)), dispose: () => undefined,
+        maskers: Array.from({ length: channels }, () => new StreamMasker(b, bins, latency)),
+        format: { sampleRate: spec?.sampleRate ?? 0, channels },
+        dispose: () => undefined,
       }), async (st) => {
-        if (spec && spec.re.length !== st.maskers.length) {
-          throw new Error(RED._('common.stream.errors.formatChanged', { rate: spec.sampleRate, channels: spec.re.length, firstRate: spec.sampleRate, firstChannels: st.maskers.length }));
+        if (spec && (spec.re.length !== st.format.channels || spec.sampleRate !== st.format.sampleRate)) {
+          throw new Error(RED._('common.stream.errors.formatChanged', { rate: spec.sampleRate, channels: spec.re.length, firstRate: st.format.sampleRate, firstChannels: st.format.channels }));
         }
         return Promise.all(st.maskers.map(async (m, c) => {
           let out: MaskedBlock = spec ? await m.push({ first: spec.firstFrame, count: spec.frames, re: spec.re[c], im: spec.im[c] }) : { first: 0, count: 0, re: new Float32Array(0), im: new Float32Array(0), mask: new Float32Array(0) };
@@ -127,7 +131,7 @@ export function maskStreamStage(RED: NodeAPI, node: Node, settings: StreamSettin
       const count = blocks[0]?.count ?? 0;
       if (count === 0 && !last) return [null];
       const length = spec?.length ?? 0;
-      const frames = spectrogramChunk(blocks, MODEL_STFT, MODEL_SAMPLE_RATE, length);
+      const frames = spectrogramChunk(blocks, backend.framing, backend.framing.sampleRate, length);
       const mask: MaskChunk = { fftSize: frames.fftSize, hop: frames.hop, sampleRate: frames.sampleRate, length, frames: count, bins, firstFrame: frames.firstFrame, vocals: blocks.map((bl) => bl.mask) };
       const info = last ? { complete: true } : {};
       return [{ ...msg, ...info, payload: mask, spectrogram: frames }];
@@ -152,10 +156,10 @@ export function istftStreamStage(RED: NodeAPI, node: Node, settings: StreamSetti
       const last = isLastChunk(msg);
       const spec = registry.parseFor(key, () => chunkSpectrogram(RED, msg));
       const original = (msg as { originalSampleRate?: unknown }).originalSampleRate;
-      const specRate = spec?.sampleRate ?? MODEL_SAMPLE_RATE;
+      const specRate = spec?.sampleRate ?? DEFAULT_FRAMING.sampleRate;
       const outRate = toOriginal && typeof original === 'number' && Number.isInteger(original) && original >= 8000 && original <= 192000 ? original : specRate;
       const channels = spec?.re.length ?? 0;
-      const params = { fftSize: spec?.fftSize ?? MODEL_STFT.fftSize, hop: spec?.hop ?? MODEL_STFT.hop };
+      const params = { fftSize: spec?.fftSize ?? DEFAULT_FRAMING.fftSize, hop: spec?.hop ?? DEFAULT_FRAMING.hop };
       const { audio, first } = await registry.run(key, async () => {
         const resampler = outRate !== specRate ? await StreamResampler.create(channels, specRate, outRate, MODEL_RESAMPLING.quality) : null;
         return { istft: Array.from({ length: channels }, () => new StreamIstft(params)), resampler, produced: 0, dispose: () => resampler?.destroy() };

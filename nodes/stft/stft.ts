@@ -9,7 +9,7 @@ import { findAudioProblem } from '../../lib/audio/validate';
 import { stftAsync } from '../../lib/dsp/async';
 import type { Spectrogram } from '../../lib/dsp/types';
 import { describePayload, isAudioData } from '../../lib/payloads';
-import { MODEL_RESAMPLING, MODEL_SAMPLE_RATE } from '../../lib/separate';
+import { DEFAULT_FRAMING, MODEL_RESAMPLING } from '../../lib/model/signal-framing';
 import { serve, serveRejected } from '../shared/serve';
 import { isIntegerIn, isPowerOfTwo, numberSetting } from '../shared/settings';
 import { spectrogramSummary } from '../shared/summary';
@@ -50,7 +50,7 @@ export = function register(RED: NodeAPI): void {
         if (!isAudioData(audio)) throw new Error(RED._('vocal-split-stft.errors.payload', { got: describePayload(audio) }));
         const problem = findAudioProblem(audio);
         if (problem) throw new Error(problem.message);
-        const input = toModelRate && audio.sampleRate !== MODEL_SAMPLE_RATE ? await resample(audio, MODEL_SAMPLE_RATE, MODEL_RESAMPLING) : audio;
+        const input = toModelRate && audio.sampleRate !== DEFAULT_FRAMING.sampleRate ? await resample(audio, DEFAULT_FRAMING.sampleRate, MODEL_RESAMPLING) : audio;
         const spec = await stftAsync(input, { fftSize, hop }, { signal, onProgress: progress });
         return [{ ...msg, payload: spec, originalSampleRate: audio.sampleRate }];
       },

@@ -1,12 +1,14 @@
 /**
- * vocal-split-unet-mask: spectrogram (4096/1024 at 44.1 kHz) in msg.payload → the vocals' soft mask
+ * vocal-split-unet-mask: spectrogram (made with the model's framing, 4096/1024 at 44.1 kHz for the shipped
+ * models) in msg.payload → the vocals' soft mask
  * in msg.payload, with the spectrogram moved to msg.spectrogram for the apply-mask node.
  * The work is lib/separate's computeMask on a lib/model backend shared by every node of the process.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { Spectrogram } from '../../lib/dsp/types';
 import { describePayload, isSpectrogram } from '../../lib/payloads';
-import { MODEL_SAMPLE_RATE, MODEL_STFT, computeMask } from '../../lib/separate';
+import type { ModelFraming } from '../../lib/model/signal-framing';
+import { computeMask } from '../../lib/separate';
 import { serveModel } from '../shared/model';
 import { serveRejected } from '../shared/serve';
 import { backendSetting, concurrencySetting } from '../shared/settings';
@@ -32,7 +34,7 @@ export = function register(RED: NodeAPI): void {
     if (mode === 'stream') {
       const settings = streamSettings(config);
       if ('error' in settings) return serveRejected(this, RED._(settings.error, { value: String(settings.value) }));
-      const stage = maskStreamStage(RED, this, settings, (spec) => checkFraming(RED, spec));
+      const stage = maskStreamStage(RED, this, settings, (spec, framing) => checkFraming(RED, spec, framing));
       return serveModel(RED, this, {
         model: config.model ?? '',
         backend: backendChoice,
@@ -48,7 +50,7 @@ export = function register(RED: NodeAPI): void {
       async work(msg, { backend, separateOptions }) {
         const spec: unknown = msg.payload;
         if (!isSpectrogram(spec)) throw new Error(RED._('vocal-split-unet-mask.errors.payload', { got: describePayload(spec) }));
-        checkFraming(RED, spec);
+        checkFraming(RED, spec, backend.framing);
         const mask = await computeMask(spec, backend, separateOptions);
         return [{ ...msg, payload: mask, spectrogram: spec }];
       },
@@ -57,11 +59,12 @@ export = function register(RED: NodeAPI): void {
   RED.nodes.registerType('vocal-split-unet-mask', VocalSplitUNetMaskNode);
 };
 
-function checkFraming(RED: NodeAPI, spec: Spectrogram): void {
-  if (spec.fftSize !== MODEL_STFT.fftSize || spec.hop !== MODEL_STFT.hop || spec.sampleRate !== MODEL_SAMPLE_RATE) {
+/** The spectrogram must be framed as the model was trained (its model.json's `stft`). */
+function checkFraming(RED: NodeAPI, spec: Spectrogram, framing: ModelFraming): void {
+  if (spec.fftSize !== framing.fftSize || spec.hop !== framing.hop || spec.sampleRate !== framing.sampleRate) {
     throw new Error(RED._('vocal-split-unet-mask.errors.framing', {
       fftSize: spec.fftSize, hop: spec.hop, rate: spec.sampleRate,
-      modelFftSize: MODEL_STFT.fftSize, modelHop: MODEL_STFT.hop, modelRate: MODEL_SAMPLE_RATE,
+      modelFftSize: framing.fftSize, modelHop: framing.hop, modelRate: framing.sampleRate,
     }));
   }
 }

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../../errors';
 import { BackendUnavailableError, ModelError } from '../errors';
+import { DEFAULT_FRAMING, type ModelFraming, validateModelFraming } from '../signal-framing';
 import { ModelWeights, readModel } from '../weights-io';
 import { createCudaEngine, ensureCudaAvailable } from './cuda';
 import { maskInputError } from './input';
@@ -27,6 +28,8 @@ interface CacheEntry {
   started?: InferenceEngine;
   /** One queue per engine, shared by all its handles, so live streams go first whichever node asks. */
   scheduler?: InferenceScheduler;
+  /** The model's framing (model.json's stft), handed to every handle. */
+  framing: ModelFraming;
 }
 const cache = new Map<string, CacheEntry>();
 const objectIds = new WeakMap<object, number>();
@@ -87,6 +90,7 @@ class CachedEngineHandle implements BackendHandle {
   readonly batchSize: number;
 
   private readonly scheduler: InferenceScheduler;
+  readonly framing: ModelFraming;
 
   constructor(private readonly key: string, private readonly entry: CacheEntry, private readonly engine: InferenceEngine) {
     this.scheduler = entry.scheduler ??= new InferenceScheduler(engine);
@@ -94,6 +98,7 @@ class CachedEngineHandle implements BackendHandle {
     this.description = engine.description;
     this.config = engine.config;
     this.batchSize = engine.batchSize;
+    this.framing = entry.framing;
   }
 
   predictMask(input: Float32Array, batch: number, options?: PredictOptions): Promise<Float32Array> {
@@ -209,7 +214,8 @@ export async function createBackend(source: Source, options: BackendOptions = {}
       const m = await getModel();
       entry = cache.get(key); // another caller may have started it meanwhile
       if (!entry) {
-        const created: CacheEntry = { engine: startEngine(name, m, options), refs: 0 };
+        const framing = validateModelFraming(m.framing ?? DEFAULT_FRAMING, m.config, 'framing');
+        const created: CacheEntry = { engine: startEngine(name, m, options), framing, refs: 0 };
         created.engine.then((e) => { created.started = e; }, () => { if (cache.get(key) === created) cache.delete(key); });
         cache.set(key, created);
         entry = created;

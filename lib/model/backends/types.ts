@@ -1,4 +1,5 @@
 import type { UNetConfig } from '../config';
+import type { ModelFraming } from '../signal-framing';
 
 /**
  * The inference engines, fastest first in `AUTO_ORDER`. 'cuda' is onnxruntime-node with its CUDA
@@ -38,6 +39,8 @@ export interface BackendHandle {
   readonly config: UNetConfig;
   /** How many patches one predictMask call should carry on this engine (callers may send fewer or more). */
   readonly batchSize: number;
+  /** The sample rate and STFT the model was trained on (its model.json's `stft`): callers frame audio with it. */
+  readonly framing: ModelFraming;
   /**
    * Masks in [0,1] for `batch` patches. `input` is NHWC [batch, bins, frames, channelsIn], already
    * normalised by the caller (each patch and channel divided by its own max + 1e-8); the result has
