@@ -6,9 +6,9 @@
 import { PatchCoalescer } from '../model/backends/coalesce';
 import type { BackendHandle } from '../model/backends/types';
 
-/** What a stream's masker needs: the model's shape, and the mask of one patch. */
+/** What a stream needs: the model's shape and framing, and the mask of one patch. */
 export interface PatchPredictor {
-  readonly backend: Pick<BackendHandle, 'config'>;
+  readonly backend: Pick<BackendHandle, 'config' | 'framing'>;
   predict(input: Float32Array, signal?: AbortSignal): Promise<Float32Array>;
 }
 

@@ -32,6 +32,7 @@ export function varyingMaskBackend(config: UNetConfig, framing: ModelFraming = D
     description: 'test mask varying over patch position and content',
     config,
     framing,
+    batchSize: 4,
     patches: 0,
     async predictMask(input: Float32Array, batch: number): Promise<Float32Array> {
       if (input.length !== batch * F * T) throw new Error(`input has ${input.length} values, expected ${batch * F * T}`);
