@@ -1,6 +1,6 @@
 /**
- * Recognising the typed payloads that travel between the nodes (DESIGN.md, *Messages between
- * nodes*): audio (AudioData), spectrogram (Spectrogram), mask (Mask). These are shape guards for
+ * Recognising the typed payloads that travel between the nodes (each node's help names them):
+ * audio (AudioData), spectrogram (Spectrogram), mask (Mask). These are shape guards for
  * telling a wrong payload from a damaged one and for naming what came instead; the library
  * functions that take a payload still check it in full.
  */

@@ -68,29 +68,34 @@ export function istftAddFrames(re: Float32Array, im: Float32Array, params: StftP
     throw new InvalidArgumentError('INVALID_AUDIO', 'the iSTFT writes into a Float32Array');
   }
   const plan = framingPlan(params);
-  const { fftSize: N, hop, bins, window: w, synthesis, cycleInv, headLength, headInv, fft } = plan;
+  const { fftSize: N, hop, bins } = plan;
   const length = out.length;
   checkRange(plan, Math.ceil((length + N / 2) / hop), firstFrame, count, re, im, 'istftAddFrames');
-  let edge: Float32Array | null = null;
+  const scratch = new Float32Array(N);
+  for (let j = 0; j < count; j++) overlapAddFrame(plan, re, im, j * bins, firstFrame + j, length, out, 0, scratch);
+}
+
+/**
+ * Adds frame t (bins at re/im[offset…]) to the signal, Hann-windowed and divided by the sum of the
+ * squared windows over each sample: sample i goes to out[i − base]; samples outside [0, length) are
+ * dropped. `scratch` holds fftSize floats. The one iSTFT inner loop, for whole signals
+ * (istftAddFrames) and streams (StreamIstft), so both give the same samples bit for bit.
+ */
+export function overlapAddFrame(plan: FramingPlan, re: Float32Array, im: Float32Array, offset: number, t: number, length: number, out: Float32Array, base: number, scratch: Float32Array): void {
+  const { fftSize: N, hop, window: w, synthesis, cycleInv, headLength, headInv, fft } = plan;
+  const start = t * hop - N / 2;
+  // Frames from N/hop − 1 on start at or after headLength, where the window sum is hop-periodic.
+  if (t >= N / hop - 1 && start + N <= length) {
+    fft.inverse(re, im, offset, synthesis, out, start - base);
+    return;
+  }
+  // The frame hangs over an end or covers the head: window it into the scratch frame, then
+  // normalise sample by sample.
+  scratch.fill(0);
+  fft.inverse(re, im, offset, w, scratch, 0);
   const mask = hop - 1; // hop is a power of two
-  // Frames from here on start at or after headLength, where the window sum is hop-periodic.
-  const firstSteady = N / hop - 1;
-  for (let j = 0; j < count; j++) {
-    const t = firstFrame + j;
-    const start = t * hop - N / 2;
-    if (t >= firstSteady && start + N <= length) {
-      fft.inverse(re, im, j * bins, synthesis, out, start);
-    } else {
-      // Frame hangs over an end or covers the head: window it into a scratch frame, then
-      // normalise sample by sample.
-      if (!edge) edge = new Float32Array(N);
-      else edge.fill(0);
-      fft.inverse(re, im, j * bins, w, edge, 0);
-      const from = Math.max(0, start);
-      const to = Math.min(length, start + N);
-      for (let i = from; i < to; i++) {
-        out[i] += edge[i - start] * (i < headLength ? headInv[i] : cycleInv[i & mask]);
-      }
-    }
+  const to = Math.min(length, start + N);
+  for (let i = Math.max(0, start); i < to; i++) {
+    out[i - base] += scratch[i - start] * (i < headLength ? headInv[i] : cycleInv[i & mask]);
   }
 }

@@ -4,6 +4,7 @@
  * frame over it has been added.
  */
 import { withCapacity } from '../audio/sample-arrays';
+import { overlapAddFrame } from './frame-range';
 import { framingPlan, type FramingPlan } from './stft-plan';
 import type { StftParams } from './types';
 import type { FrameBlock } from './stream-stft';
@@ -32,25 +33,12 @@ export class StreamIstft {
    */
   push(block: FrameBlock, length = Infinity): Float32Array {
     if (block.first !== this.nextFrame) throw new Error(`StreamIstft: expected frame ${this.nextFrame}, got ${block.first}`);
-    const { fftSize: N, hop, bins, window: w, synthesis, cycleInv, headLength, headInv, fft } = this.plan;
+    const { fftSize: N, hop, bins } = this.plan;
     const lastEnd = (block.first + block.count) * hop + N / 2;
     this.acc = withCapacity(this.acc, lastEnd - this.base);
-    const mask = hop - 1;
-    const firstSteady = N / hop - 1;
-    // The same arithmetic as istftAddFrames, frame for frame, so the samples are bit-identical.
+    // The same inner loop as istftAddFrames, frame for frame, so the samples are bit-identical.
     for (let j = 0; j < block.count; j++) {
-      const t = block.first + j;
-      const start = t * hop - N / 2;
-      if (t >= firstSteady && start + N <= length) {
-        fft.inverse(block.re, block.im, j * bins, synthesis, this.acc, start - this.base);
-        continue;
-      }
-      this.scratch.fill(0);
-      fft.inverse(block.re, block.im, j * bins, w, this.scratch, 0);
-      const to = Math.min(length, start + N);
-      for (let i = Math.max(0, start); i < to; i++) {
-        this.acc[i - this.base] += this.scratch[i - start] * (i < headLength ? headInv[i] : cycleInv[i & mask]);
-      }
+      overlapAddFrame(this.plan, block.re, block.im, j * bins, block.first + j, length, this.acc, this.base, this.scratch);
     }
     this.nextFrame += block.count;
     // Sample i is final once the frame starting after it is in: i < nextFrame·hop − N/2.

@@ -1,5 +1,5 @@
 /**
- * The MIR-1K protocol (Huang et al. 2014; DESIGN.md, *Quality, measured*), written to give the
+ * The MIR-1K protocol (Huang et al. 2014; the README's quality section), written to give the
  * numbers training/separate.py's `evaluate_clip` gives:
  *  - split: train = singers abjones and amy less the four development clips, dev = those four,
  *    test = every other singer (825 clips in the full dataset);

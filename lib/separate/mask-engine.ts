@@ -10,7 +10,7 @@ import { InvalidArgumentError, VocalSplitError } from '../errors';
 import { yieldToEventLoop } from '../jobs/throttle';
 import type { BackendHandle } from '../model/backends/types';
 import { extendMaskFrame } from './mask-extension';
-import { planPatches, patchWeights } from './patches';
+import { normalisePatch, planPatches, patchWeights } from './patches';
 import type { SeparateOptions } from './types';
 
 /** Where complex frames come from: computed from audio on demand, or read from a spectrogram. */
@@ -150,6 +150,5 @@ function fillModelInput(re: Float32Array, im: Float32Array, bins: number, F: num
       if (m > max) max = m;
     }
   }
-  const scale = 1 / (max + 1e-8);
-  for (let i = 0; i < F * T; i++) out[i] *= scale;
+  normalisePatch(out.subarray(0, F * T), max);
 }

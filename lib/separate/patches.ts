@@ -28,6 +28,23 @@ export function planPatches(totalFrames: number, size: number, overlap: number):
 const weightCache = new Map<string, Float32Array>();
 
 /**
+ * Weight of frame j of a fade-in over n frames: sin²(π/2 · (j + ½) / n). The fade-out over the same
+ * frames is 1 − it (sin² + cos² = 1), so two overlapping masks blend with weights summing to one.
+ */
+export function fadeIn(j: number, n: number): number {
+  return Math.sin((Math.PI / 2) * ((j + 0.5) / n)) ** 2;
+}
+
+/**
+ * A patch's model input divided by its own max (+ 1e-8, so silence stays 0): the U-Net was trained
+ * on patches scaled so, whatever the song's loudness. In place; `max` is the largest value in it.
+ */
+export function normalisePatch(input: Float32Array, max: number): void {
+  const scale = 1 / (max + 1e-8);
+  for (let i = 0; i < input.length; i++) input[i] *= scale;
+}
+
+/**
  * Cross-fade weight of each frame in a patch: sin² ramps over the overlap at both ends, 1 between.
  * The ramps of neighbours sum to 1 (sin² + cos²), and no weight is 0, so the first and last
  * patches, which have no neighbour on one side, still normalise to their own mask.
@@ -38,7 +55,7 @@ export function patchWeights(size: number, overlap: number): Float32Array {
   if (!weights) {
     weights = new Float32Array(size).fill(1);
     for (let t = 0; t < overlap; t++) {
-      const ramp = Math.sin((Math.PI / 2) * ((t + 0.5) / overlap)) ** 2;
+      const ramp = fadeIn(t, overlap);
       weights[t] = ramp;
       weights[size - 1 - t] = ramp;
     }

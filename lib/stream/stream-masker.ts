@@ -8,6 +8,7 @@
  */
 import { withCapacity } from '../audio/sample-arrays';
 import { extendMaskFrame } from '../separate/mask-extension';
+import { fadeIn, normalisePatch } from '../separate/patches';
 import { checkLatency, type StreamLatency } from './latency';
 import type { PatchPredictor } from './mask-batcher';
 import type { FrameBlock } from '../dsp/stream-stft';
@@ -44,7 +45,7 @@ export class StreamMasker {
     const { step, fade } = latency;
     this.weights = new Float32Array(step + fade).fill(1);
     for (let j = 0; j < fade; j++) {
-      const up = Math.sin((Math.PI / 2) * ((j + 0.5) / fade)) ** 2;
+      const up = fadeIn(j, fade);
       this.weights[j] = up;
       this.weights[step + j] = 1 - up;
     }
@@ -128,8 +129,7 @@ export class StreamMasker {
         if (m > max) max = m;
       }
     }
-    const scale = 1 / (max + 1e-8);
-    for (let i = 0; i < input.length; i++) input[i] *= scale;
+    normalisePatch(input, max);
     return input;
   }
 

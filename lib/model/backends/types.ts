@@ -56,8 +56,8 @@ export interface BackendOptions {
   /** 'auto' (default): the fastest that works here, in AUTO_ORDER. A name forces that engine or fails. */
   backend?: BackendChoice;
   /**
-   * Intra-op threads. onnx: per session, in the engine's worker thread (default: onnxruntime's
-   * choice, one per physical core). cuda: CPU threads for the few ops left on the CPU (default 1).
+   * Intra-op threads. onnx: per session, in the engine's worker thread (default: one fewer than the
+   * machine's cores, defaultOnnxThreads, so the separator's own work keeps a core). cuda: CPU threads for the few ops left on the CPU (default 1).
    * tfjs-node: process-wide, only honoured if set before tfjs-node is first loaded. wasm/cpu: ignored
    * (tfjs-wasm runs single-threaded under Node).
    */
