@@ -11,6 +11,7 @@
  */
 import { peakRssMB } from './peak-rss';
 import { resample } from '../lib/audio/resample';
+import type { AudioData } from '../lib/audio/types';
 import { ClipScorer, listClips, loadClip, separateClip } from '../lib/eval/mir1k';
 import { createBackend } from '../lib/model/backends';
 import { resolveModelDir } from '../lib/model/locate';
@@ -38,16 +39,40 @@ async function feed(sep: StreamSeparator, channels: Float32Array[], chunk: numbe
   return { maxHeld, vocals };
 }
 
+/** The 17 sample clips back to back at 44.1 kHz stereo (left and right mixed differently): a song-like signal. */
+export async function sampleSong44(): Promise<{ clips: Awaited<ReturnType<typeof loadClip>>[]; song44: AudioData }> {
+  const clips = await Promise.all(listClips(MIR1K_SAMPLE).map((r) => loadClip(r)));
+  const mono = Float32Array.from(clips.flatMap((c) => Array.from(c.mixture)));
+  const song44 = await resample({ sampleRate: 16000, channels: [mono.map((x) => x * 0.25), mono.map((x) => x * 0.2)] }, 44100);
+  return { clips, song44 };
+}
+
+/**
+ * `streams` live 44.1 kHz stereo streams at once, each fed `seconds` of `song` (from its own offset) in
+ * 100 ms chunks as fast as they are taken; resolves to the wall seconds. seconds / wall ≥ 1: they keep up.
+ */
+export async function streamThroughput(batcher: MaskBatcher, song: AudioData, streams: number, seconds: number): Promise<number> {
+  const seps = await Promise.all(Array.from({ length: streams }, () => StreamSeparator.create({ sampleRate: 44100, channels: 2 }, batcher)));
+  const offset = (k: number): number => (k * 7919 * 441) % (song.channels[0].length - seconds * 44100);
+  const chunk = 4410;
+  const t0 = performance.now();
+  try {
+    for (let at = 0; at < seconds * 44100; at += chunk) {
+      await Promise.all(seps.map((s, k) => s.push(song.channels.map((c) => c.subarray(offset(k) + at, offset(k) + Math.min(at + chunk, seconds * 44100))))));
+    }
+    await Promise.all(seps.map((s) => s.end()));
+    return (performance.now() - t0) / 1000;
+  } finally {
+    seps.forEach((s) => s.dispose());
+  }
+}
+
 export async function run(): Promise<void> {
   const backend = await createBackend(resolveModelDir('default'), { backend: 'onnx' });
   const batcher = new MaskBatcher(backend);
   console.log(`backend: ${backend.description}`);
   try {
-    // A real song-like signal: the sample clips, back to back, at 44.1 kHz stereo.
-    const refs = listClips(MIR1K_SAMPLE);
-    const clips = await Promise.all(refs.map((r) => loadClip(r)));
-    const mono = Float32Array.from(clips.flatMap((c) => Array.from(c.mixture)));
-    const song44 = await resample({ sampleRate: 16000, channels: [mono.map((x) => x * 0.25), mono.map((x) => x * 0.2)] }, 44100);
+    const { clips, song44 } = await sampleSong44();
 
     console.log('\nlatency (10 ms chunks; worst case measured vs stated; model runs per second per channel):');
     for (const [name, latency] of Object.entries(LATENCY_PRESETS) as Array<[string, StreamLatency]>) {
@@ -62,16 +87,7 @@ export async function run(): Promise<void> {
     const seconds = 30;
     console.log(`\nthroughput (${seconds} s of 44.1 kHz stereo per stream, 100 ms chunks, all streams at once):`);
     for (const streams of [4, 8, 12]) {
-      const seps = await Promise.all(Array.from({ length: streams }, () => StreamSeparator.create({ sampleRate: 44100, channels: 2 }, batcher)));
-      const offset = (k: number): number => (k * 7919 * 441) % (song44.channels[0].length - seconds * 44100);
-      const chunk = 4410;
-      const t0 = performance.now();
-      for (let at = 0; at < seconds * 44100; at += chunk) {
-        await Promise.all(seps.map((s, k) => s.push(song44.channels.map((c) => c.subarray(offset(k) + at, offset(k) + Math.min(at + chunk, seconds * 44100))))));
-      }
-      await Promise.all(seps.map((s) => s.end()));
-      const wall = (performance.now() - t0) / 1000;
-      seps.forEach((s) => s.dispose());
+      const wall = await streamThroughput(batcher, song44, streams, seconds);
       console.log(`  ${String(streams).padStart(2)} streams: ${wall.toFixed(1)} s wall → ${(seconds / wall).toFixed(2)}× real time per stream${streams === 8 ? '  (goal ≥ 1×)' : ''}`);
     }
     console.log(`  peak RSS ${peakRssMB()} MB`);

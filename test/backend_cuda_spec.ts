@@ -96,26 +96,34 @@ describe('cuda backend (no GPU needed)', () => {
       fs.rmSync(path.join(m.cudaDir, 'libcublasLt.so.12'));
       let p = probeCuda(m.host());
       assert.deepEqual(pieces(p), ['cuda-runtime']);
-      assert.match(message(p, 'cuda-runtime'), /^CUDA 12 runtime libraries: libcublasLt\.so\.12, libcufft\.so\.11 not found in LD_LIBRARY_PATH \(.*\/cuda:.*\/cudnn\)/);
-      // libcublasLt.so.12 is needed by libcublas.so.12 too, whose RUNPATH is $ORIGIN: next to it is found.
+      assert.match(message(p, 'cuda-runtime'), /^CUDA runtime libraries: libcublasLt\.so\.12, libcufft\.so\.11 not found in LD_LIBRARY_PATH \(.*\/cuda:.*\/cudnn\)/);
+      // A provider that needs only cuBLAS: cuBLAS's own need of cuBLASLt is still checked.
       writeFakeElf(path.join(m.cudaDir, 'libcufft.so.11'));
-      const elsewhere = path.join(tmp, 'lt');
-      writeFakeElf(path.join(elsewhere, 'libcublasLt.so.12'));
-      m.env.LD_LIBRARY_PATH += `:${elsewhere}`;
+      writeFakeElf(path.join(m.providerDir, 'libonnxruntime_providers_cuda.so'), ['libcublas.so.12', 'libcudnn.so.9', 'libonnxruntime_providers_shared.so']);
       p = probeCuda(m.host());
+      assert.deepEqual(pieces(p), ['cuda-runtime']);
+      assert.match(message(p, 'cuda-runtime'), /^CUDA runtime libraries: libcublasLt\.so\.12 not found/);
+      // cuBLAS's RUNPATH is $ORIGIN: a cuBLASLt next to cuBLAS is found though that folder is on no
+      // path (cuBLAS itself is found through the ldconfig cache).
+      const blas = path.join(tmp, 'blas');
+      fs.mkdirSync(blas);
+      fs.renameSync(path.join(m.cudaDir, 'libcublas.so.12'), path.join(blas, 'libcublas.so.12'));
+      writeFakeElf(path.join(blas, 'libcublasLt.so.12'));
+      const host = m.host();
+      p = probeCuda({ ...host, ldconfigCache: () => `${host.ldconfigCache()}\tlibcublas.so.12 (libc6,x86-64) => ${path.join(blas, 'libcublas.so.12')}\n` });
       assert.deepEqual(p.missing, []);
-      assert.equal(p.found.get('libcublasLt.so.12'), path.join(elsewhere, 'libcublasLt.so.12'));
+      assert.equal(p.found.get('libcublasLt.so.12'), path.join(blas, 'libcublasLt.so.12'));
     });
 
     it('cuDNN: the front library, or one of the cuDNN 9 libraries it loads', () => {
       fs.rmSync(path.join(m.cudnnDir, 'libcudnn_cnn.so.9'));
       let p = probeCuda(m.host());
       assert.deepEqual(pieces(p), ['cudnn']);
-      assert.match(message(p, 'cudnn'), /^cuDNN 9: libcudnn_cnn\.so\.9 not found/);
+      assert.match(message(p, 'cudnn'), /^cuDNN: libcudnn_cnn\.so\.9 not found/);
       m.env.LD_LIBRARY_PATH = m.cudaDir;
       p = probeCuda(m.host());
       assert.deepEqual(pieces(p), ['cudnn']);
-      assert.match(message(p, 'cudnn'), /^cuDNN 9: libcudnn\.so\.9 not found .*nvidia-cudnn-cu12/);
+      assert.match(message(p, 'cudnn'), /^cuDNN: libcudnn\.so\.9 not found .*nvidia-cudnn-cu12/);
     });
 
     it('provider: installed without it, the env folder incomplete, or a damaged file', () => {
@@ -381,7 +389,7 @@ describe('cuda backend (no GPU needed)', () => {
       assert.equal(report.cuda.found['libcudnn.so.9'], path.join(m.cudnnDir, 'libcudnn.so.9'));
       assert.equal(report.backends[0].name, 'cuda');
       assert.match(report.backends[0].reason ?? '', /^cuda backend: missing NVIDIA driver: /);
-      assert.doesNotMatch(report.backends[0].reason ?? '', /CUDA 12 runtime|cuDNN|provider/);
+      assert.doesNotMatch(report.backends[0].reason ?? '', /CUDA runtime|cuDNN|provider/);
       assert.equal(run(['--backends', 'song.wav']).code, 1);
     });
   });

@@ -98,8 +98,9 @@ export function fakeCudaMachine(root: string): FakeCudaMachine {
       env: m.env,
       ortDir: m.ortDir,
       nvidiaProcDir: m.procDir,
-      ldconfigCache: () => `3 libs found in cache \`/etc/ld.so.cache'\n\tlibcuda.so.1 (libc6,x86-64) => ${path.join(m.driverDir, 'libcuda.so.1')}\n` +
-        `\tlibcuda.so.1 (libc6) => /usr/lib32/libcuda.so.1\n\tlibz.so.1 (libc6,x86-64) => /lib/x86_64-linux-gnu/libz.so.1\n`,
+      // The 32-bit entry first, as ldconfig may list it: the probe must take the x86-64 one.
+      ldconfigCache: () => `3 libs found in cache \`/etc/ld.so.cache'\n\tlibcuda.so.1 (libc6) => /usr/lib32/libcuda.so.1\n` +
+        `\tlibcuda.so.1 (libc6,x86-64) => ${path.join(m.driverDir, 'libcuda.so.1')}\n\tlibz.so.1 (libc6,x86-64) => /lib/x86_64-linux-gnu/libz.so.1\n`,
       systemDirs: [dir('system')],
     }),
   };

@@ -261,15 +261,15 @@ function checkLibraries(provider: CudaProbe['provider'], host: CudaHost, resolve
   if (absent.has('cuda-runtime')) {
     missing.push({
       piece: 'cuda-runtime',
-      message: `CUDA 12 runtime libraries: ${list('cuda-runtime')} not found in ${resolver.describe()}. Install the CUDA 12 runtime, cuBLAS, cuFFT and cuRAND ` +
-        '(Debian/Ubuntu with NVIDIA\'s repository: cuda-cudart-12-x libcublas-12-x libcufft-12-x libcurand-12-x; pip: nvidia-cuda-runtime-cu12 nvidia-cublas-cu12 nvidia-cufft-cu12 nvidia-curand-cu12) ' +
-        'and put their lib folders on LD_LIBRARY_PATH before node starts',
+      message: `CUDA runtime libraries: ${list('cuda-runtime')} not found in ${resolver.describe()}. Install the CUDA runtime, cuBLAS, cuFFT and cuRAND ` +
+        'of the CUDA major version in those names (onnxruntime-node\'s own provider: CUDA 12; Debian/Ubuntu with NVIDIA\'s repository: cuda-cudart-12-x libcublas-12-x libcufft-12-x libcurand-12-x; ' +
+        'pip: nvidia-cuda-runtime-cu12 nvidia-cublas-cu12 nvidia-cufft-cu12 nvidia-curand-cu12) and put their lib folders on LD_LIBRARY_PATH before node starts',
     });
   }
   if (absent.has('cudnn')) {
     missing.push({
       piece: 'cudnn',
-      message: `cuDNN 9: ${list('cudnn')} not found in ${resolver.describe()}. Install cuDNN 9 for CUDA 12 (apt: libcudnn9-cuda-12; pip: nvidia-cudnn-cu12) and put its lib folder on LD_LIBRARY_PATH before node starts`,
+      message: `cuDNN: ${list('cudnn')} not found in ${resolver.describe()}. Install cuDNN 9 for the provider's CUDA version (CUDA 12: apt libcudnn9-cuda-12, pip nvidia-cudnn-cu12) and put its lib folder on LD_LIBRARY_PATH before node starts`,
     });
   }
   if (absent.has('provider')) {
