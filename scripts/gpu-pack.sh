@@ -25,7 +25,7 @@ find "$stage/node_modules" -type f \( -name '*.map' -o -name '*.d.ts' -o -name '
   -o -name '*.es2017.js' -o -name '*.fesm.js' -o -name '*.md' \) -delete
 find "$stage/node_modules" -type d \( -name src -o -name miniprogram -o -name test -o -name tests \) -prune -exec rm -rf {} +
 du -sh "$stage/node_modules"
-tar -C "$stage" -cf - node_modules | xz -T0 -9e > "$out/node_modules.tar.xz"
+tar -C "$stage" -cf - node_modules | xz -T0 -6 > "$out/node_modules.tar.xz"
 xz -T0 -6 -c "$(command -v node)" > "$out/node.xz"
 du -h "$out"/*
 echo "tracked working tree: $(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1) bytes (must fit in 64 MiB with dist and $out)"
