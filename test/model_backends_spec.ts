@@ -57,7 +57,9 @@ describe('model: inference backends', () => {
   });
 
   describe('parity: the same weights and input give the same mask on every backend', () => {
-    for (const name of ['onnx', 'tfjs-node', 'wasm', 'cpu'] as const) {
+    // The reference is the layers model on tfjs cpu, which is what the cpu engine runs: cpu is
+    // checked against PyTorch's masks instead (next block), not against itself.
+    for (const name of ['onnx', 'tfjs-node', 'wasm'] as const) {
       it(`${name} (within ${PARITY_TOL}, mono batch 3 and stereo batch 2)`, async function () {
         const probe = probes.get(name);
         if (!probe?.available) {

@@ -183,8 +183,8 @@ describe('StreamSeparator', function () {
     const batcher = new MaskBatcher(fixedMaskBackend(JANSSON_CONFIG, () => 1));
     const sep = await StreamSeparator.create({ sampleRate: 44100, channels: 2 }, batcher);
     await assert.rejects(sep.push([new Float32Array(10)]), /2 channel\(s\); the chunk has 1/);
-    await assert.rejects(sep.push([new Float32Array(10), new Float32Array(9)]), /same length/);
-    await assert.rejects(sep.push([Float32Array.from([NaN]), new Float32Array(1)]), /not a finite number/);
+    await assert.rejects(sep.push([new Float32Array(10), new Float32Array(9)]), /chunk: channel 1 has 9 samples, channel 0 has 10/);
+    await assert.rejects(sep.push([Float32Array.from([NaN]), new Float32Array(1)]), /chunk: channel 0 sample 0 is NaN \(not a finite number\)/);
     await sep.end();
     await assert.rejects(sep.push([new Float32Array(1), new Float32Array(1)]), /ended/);
     sep.dispose();

@@ -1,6 +1,7 @@
 import type { AudioData } from '../audio/types';
 import { InvalidArgumentError } from '../errors';
-import { frameCount, framingPlan, validateLength } from './stft-plan';
+import { checkSpectrogram } from './check';
+import { frameCount } from './stft-plan';
 import { istftAddFrames } from './frame-range';
 import type { Spectrogram, StftParams } from './types';
 
@@ -23,21 +24,8 @@ export function istftChannel(re: Float32Array, im: Float32Array, params: StftPar
 
 /** Inverse of `stft`: one channel of audio per spectrogram channel, `spec.length` samples each. */
 export function istft(spec: Spectrogram): AudioData {
-  if (spec === null || typeof spec !== 'object' || !Array.isArray(spec.re) || !Array.isArray(spec.im) || spec.re.length !== spec.im.length) {
-    throw new InvalidArgumentError('INVALID_SPECTROGRAM', 'spectrogram must have as many re as im channel arrays');
-  }
-  if (spec.re.length === 0) throw new InvalidArgumentError('INVALID_SPECTROGRAM', 'spectrogram has no channels');
-  if (typeof spec.sampleRate !== 'number' || !Number.isFinite(spec.sampleRate) || spec.sampleRate <= 0) {
-    throw new InvalidArgumentError('INVALID_SPECTROGRAM', `sampleRate must be a positive number, got ${String(spec.sampleRate)}`);
-  }
+  checkSpectrogram(spec);
   const params: StftParams = { fftSize: spec.fftSize, hop: spec.hop };
-  const plan = framingPlan(params);
-  validateLength(spec.length);
-  const frames = Math.ceil((spec.length + plan.fftSize / 2) / plan.hop);
-  if (spec.frames !== frames || spec.bins !== plan.bins) {
-    throw new InvalidArgumentError('INVALID_SPECTROGRAM',
-      `spectrogram says ${spec.frames} frames × ${spec.bins} bins; ${spec.length} samples at ${plan.fftSize}/${plan.hop} need ${frames} × ${plan.bins}`);
-  }
   const channels = spec.re.map((re, c) => istftChannel(re, spec.im[c], params, spec.length));
   return { sampleRate: spec.sampleRate, channels };
 }

@@ -1,4 +1,5 @@
 import type { AudioData } from '../audio/types';
+import { assertAudio } from '../audio/validate';
 import { InvalidArgumentError } from '../errors';
 import { frameCount, framingPlan } from './stft-plan';
 import { stftFrames } from './frame-range';
@@ -21,21 +22,10 @@ export function stftChannel(x: Float32Array, params: StftParams): ChannelSpectro
   return { frames, bins, re, im };
 }
 
-/** Checks an AudioData (shared by the STFT and whoever else takes audio in lib/dsp). */
+/** Checks an AudioData's shape (audio/validate.ts; NaN is the caller's to refuse) and returns its length. */
 export function validateAudio(audio: AudioData): number {
-  if (audio === null || typeof audio !== 'object' || !Array.isArray(audio.channels)) {
-    throw new InvalidArgumentError('INVALID_AUDIO', 'audio must be an object { sampleRate, channels: Float32Array[] }');
-  }
-  if (typeof audio.sampleRate !== 'number' || !Number.isFinite(audio.sampleRate) || audio.sampleRate <= 0) {
-    throw new InvalidArgumentError('INVALID_AUDIO', `sampleRate must be a positive number, got ${String(audio.sampleRate)}`);
-  }
-  if (audio.channels.length === 0) throw new InvalidArgumentError('INVALID_AUDIO', 'audio has no channels');
-  const length = audio.channels[0]?.length;
-  for (const ch of audio.channels) {
-    if (!(ch instanceof Float32Array)) throw new InvalidArgumentError('INVALID_AUDIO', 'every channel must be a Float32Array');
-    if (ch.length !== length) throw new InvalidArgumentError('INVALID_AUDIO', 'all channels must have the same length');
-  }
-  return length;
+  assertAudio(audio, false);
+  return audio.channels[0].length;
 }
 
 /** STFT of every channel of `audio`; `istft` of the result gives `audio` back to float error. */

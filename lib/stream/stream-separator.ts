@@ -7,6 +7,7 @@
  */
 import { concatChannels, concatSamples } from '../audio/sample-arrays';
 import { StreamResampler } from '../audio/stream-resample';
+import { findAudioProblem } from '../audio/validate';
 import { StreamIstft } from '../dsp/stream-istft';
 import { StreamStft } from '../dsp/stream-stft';
 import { InvalidArgumentError } from '../errors';
@@ -149,13 +150,8 @@ export class StreamSeparator {
     if (!Array.isArray(chunk) || chunk.length !== this.format.channels) {
       throw new InvalidArgumentError('BAD_CHUNK', `this stream has ${this.format.channels} channel(s); the chunk has ${Array.isArray(chunk) ? chunk.length : 'none'}`);
     }
-    const n = chunk[0].length;
-    for (const ch of chunk) {
-      if (!(ch instanceof Float32Array) || ch.length !== n) throw new InvalidArgumentError('BAD_CHUNK', 'every channel of a chunk must be a Float32Array of the same length');
-      for (let i = 0; i < ch.length; i++) {
-        if (!Number.isFinite(ch[i])) throw new InvalidArgumentError('BAD_CHUNK', `sample ${i} of the chunk is not a finite number`);
-      }
-    }
+    const problem = findAudioProblem({ sampleRate: this.format.sampleRate, channels: chunk });
+    if (problem) throw new InvalidArgumentError('BAD_CHUNK', `chunk: ${problem.message}`);
   }
 }
 
