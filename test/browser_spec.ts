@@ -23,34 +23,40 @@ function saveScreenshot(name: string, png: Buffer): void {
   }
 }
 
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/** Debian's chromium through playwright-core, headless, in a throw-away profile. */
+async function launchChromium(): Promise<{ context: any; close(): Promise<void> }> {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'vocal-split-chromium-'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { chromium } = require('playwright-core') as { chromium: any };
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-quic', '--autoplay-policy=no-user-gesture-required'],
+  });
+  return { context, close: async () => { await context.close(); fs.rmSync(profile, { recursive: true, force: true }); } };
+}
+
 describe('in a browser: the editor and the karaoke page of npm start', function () {
   this.timeout(60_000);
   let demo: Demo | undefined;
   let base: string;
-  let browserDir: string;
-  /* eslint-disable @typescript-eslint/no-explicit-any */
+  let browser: { context: any; close(): Promise<void> } | undefined;
   let context: any;
 
   before(async function () {
     if (!fs.existsSync(CHROMIUM)) this.skip();
     demo = await startDemo(['is running', 'Started flows'], 'vocal-split-browser-');
     base = demo.base;
-    browserDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vocal-split-chromium-'));
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { chromium } = require('playwright-core') as { chromium: any };
-    context = await chromium.launchPersistentContext(browserDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 800 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-        '--disable-sync', '--no-first-run', '--disable-quic', '--autoplay-policy=no-user-gesture-required'],
-    });
+    browser = await launchChromium();
+    ({ context } = browser);
   });
 
   after(async function () {
-    if (context) await context.close();
+    await browser?.close();
     await demo?.stop();
-    if (browserDir) fs.rmSync(browserDir, { recursive: true, force: true });
   });
 
   it('shows our nodes in the editor\'s palette and opens vocal split\'s help', async function () {
@@ -164,25 +170,19 @@ describe('in a browser: the editor and the karaoke page of npm start', function 
 describe('in a browser: each example imported into an empty editor deploys without a warning', function () {
   this.timeout(120_000);
   let demo: Demo | undefined;
-  let browserDir: string;
+  let browser: { context: any; close(): Promise<void> } | undefined;
   let context: any;
 
   before(async function () {
     if (!fs.existsSync(CHROMIUM)) this.skip();
     demo = await startDemo(['is running', 'Started flows'], 'vocal-split-import-', []);
-    browserDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vocal-split-chromium-'));
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { chromium } = require('playwright-core') as { chromium: any };
-    context = await chromium.launchPersistentContext(browserDir, {
-      executablePath: CHROMIUM, headless: true, viewport: { width: 1280, height: 800 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
+    ({ context } = browser);
   });
 
   after(async function () {
-    if (context) await context.close();
+    await browser?.close();
     await demo?.stop();
-    if (browserDir) fs.rmSync(browserDir, { recursive: true, force: true });
   });
 
   it('imports each example (Menu ▸ Import) and deploys it: "Successfully deployed", never "not properly configured"', async function () {

@@ -14,18 +14,12 @@ import type { NodeMessage } from 'node-red';
 import { decodeAudio } from '../lib/audio/decode';
 import { encodeWav } from '../lib/audio/encode';
 import { resample } from '../lib/audio/resample';
-import applyMaskInit from '../nodes/apply-mask/apply-mask';
-import decodeInit from '../nodes/decode/decode';
-import encodeInit from '../nodes/encode/encode';
-import istftInit from '../nodes/istft/istft';
-import stftInit from '../nodes/stft/stft';
-import unetMaskInit from '../nodes/unet-mask/unet-mask';
-import vocalSplitInit from '../nodes/vocal-split/vocal-split';
 import {
-  PACKAGE, REPO_ROOT, editorDefinitions, editorPropertyValid, helper, loadFlow, localized, nextMessages, nodeFile,
+  PACKAGE, REPO_ROOT, editorDefinitions, editorPropertyValid, helper, loadFlow, nextMessages, nodeFile,
   type EditorDefinition, type FlowNode,
 } from './support/node-red';
-import { catchNode, maxAbsDiff, mir1kClip } from './support/node-specs';
+import { ALL_NODES } from './support/all-nodes';
+import { maxAbsDiff, mir1kClip } from './support/node-specs';
 
 const TYPES = Object.keys(PACKAGE['node-red'].nodes);
 const EXAMPLES = path.join(REPO_ROOT, 'examples');
@@ -87,21 +81,11 @@ describe('example flows: every node of ours is valid in the editor', () => {
 });
 
 describe('old flows at runtime: nodes saved with none of their settings work with the defaults', function () {
-  const NODES = [
-    localized(decodeInit, 'vocal-split-decode'),
-    localized(stftInit, 'vocal-split-stft'),
-    localized(unetMaskInit, 'vocal-split-unet-mask'),
-    localized(applyMaskInit, 'vocal-split-apply-mask'),
-    localized(istftInit, 'vocal-split-istft'),
-    localized(encodeInit, 'vocal-split-encode'),
-    localized(vocalSplitInit, 'vocal-split'),
-    catchNode,
-  ];
   afterEach(() => helper.unload());
 
   it('the six-node chain and vocal-split, each only {id, type, wires}, split a clip with the default model alike', async function () {
     // Only what every saved node has: no model, backend, sizes, stems, rates or modes.
-    await loadFlow(NODES, [
+    await loadFlow(ALL_NODES, [
       { id: 'decode', type: 'vocal-split-decode', wires: [['stft']] },
       { id: 'stft', type: 'vocal-split-stft', wires: [['mask']] },
       { id: 'mask', type: 'vocal-split-unet-mask', wires: [['apply']] },

@@ -12,26 +12,9 @@ import type { AudioData } from '../lib/audio/types';
 import { cachedEngineCount, createBackend } from '../lib/model/backends';
 import { MODEL_RESAMPLING } from '../lib/model/signal-framing';
 import { separate } from '../lib/separate';
-import applyMaskInit from '../nodes/apply-mask/apply-mask';
-import decodeInit from '../nodes/decode/decode';
-import encodeInit from '../nodes/encode/encode';
-import istftInit from '../nodes/istft/istft';
-import stftInit from '../nodes/stft/stft';
-import unetMaskInit from '../nodes/unet-mask/unet-mask';
-import vocalSplitInit from '../nodes/vocal-split/vocal-split';
-import { helper, loadFlow, localized, nextMessages, recordCompletions, recordLogs, recordStatuses, smallTestModel, type FlowNode } from './support/node-red';
-import { catchNode, maxAbsDiff, mir1kClip } from './support/node-specs';
-
-const NODES = [
-  localized(decodeInit, 'vocal-split-decode'),
-  localized(stftInit, 'vocal-split-stft'),
-  localized(unetMaskInit, 'vocal-split-unet-mask'),
-  localized(applyMaskInit, 'vocal-split-apply-mask'),
-  localized(istftInit, 'vocal-split-istft'),
-  localized(encodeInit, 'vocal-split-encode'),
-  localized(vocalSplitInit, 'vocal-split'),
-  catchNode,
-];
+import { helper, loadFlow, nextMessages, recordCompletions, recordLogs, recordStatuses, smallTestModel, type FlowNode } from './support/node-red';
+import { ALL_NODES } from './support/all-nodes';
+import { maxAbsDiff, mir1kClip } from './support/node-specs';
 
 type Msg<T> = NodeMessage & { payload: T; stem: string; filename?: string };
 
@@ -80,7 +63,7 @@ describe('vocal split nodes together', function () {
   });
 
   it('the chain decode → stft → unet-mask → apply-mask → istft → encode gives the stems of vocal-split and of separate() within 1e-6 (44.1 kHz)', async function () {
-    await loadFlow(NODES, chainFlow(model));
+    await loadFlow(ALL_NODES, chainFlow(model));
     // A real song at 44.1 kHz: a MIR-1K clip, as 32-bit float WAV bytes.
     const song = await resample(await mir1kClip('Kenshin_2_10.wav'), 44100);
     const { chain, aio, props } = await runBoth(encodeWav(song, { bitDepth: 32 }));
@@ -98,7 +81,7 @@ describe('vocal split nodes together', function () {
   });
 
   it('at 16 kHz the chain resamples for the model and back, and its vocals still equal vocal-split\'s', async function () {
-    await loadFlow(NODES, chainFlow(model));
+    await loadFlow(ALL_NODES, chainFlow(model));
     const clip = await mir1kClip('bug_5_07.wav');
     const { chain, aio } = await runBoth(encodeWav(clip, { bitDepth: 32 }));
     assert.equal(chain.vocals.sampleRate, 16000);
@@ -118,7 +101,7 @@ describe('vocal split nodes together', function () {
   });
 
   it('loads a model once per process, whatever the number of nodes, and frees it when they close', async function () {
-    await loadFlow(NODES, [
+    await loadFlow(ALL_NODES, [
       ...chainFlow(model),
       { id: 'second-split', type: 'vocal-split', model, backend: 'auto', wires: [[], []] },
       { id: 'second-mask', type: 'vocal-split-unet-mask', model, backend: 'onnx', wires: [[]] },
@@ -129,13 +112,13 @@ describe('vocal split nodes together', function () {
   });
 
   it('a node closed while its model is still loading frees it too', async function () {
-    await loadFlow(NODES, [{ id: 'split', type: 'vocal-split', model, backend: 'wasm', wires: [[], []] }]);
+    await loadFlow(ALL_NODES, [{ id: 'split', type: 'vocal-split', model, backend: 'wasm', wires: [[], []] }]);
     // afterEach unloads at once and checks that no engine is left.
   });
 
   for (const concurrency of [1, 2]) {
     it(`queues messages and runs ${concurrency} at once (concurrency ${concurrency}), each result on its own message`, async function () {
-      await loadFlow(NODES, [
+      await loadFlow(ALL_NODES, [
         { id: 'split', type: 'vocal-split', model, backend: 'onnx', output: 'audio', concurrency: String(concurrency), wires: [['vocals'], []] },
         { id: 'vocals', type: 'helper' },
       ]);
@@ -160,7 +143,7 @@ describe('vocal split nodes together', function () {
   for (const backend of ['onnx', 'wasm'] as const) {
     it(`close during a job (${backend}): the separation stops, queued messages are dropped with done(), nothing leaks`, async function () {
       const tensorsBefore = tf.memory().numTensors;
-      await loadFlow(NODES, [
+      await loadFlow(ALL_NODES, [
         { id: 'split', type: 'vocal-split', model, backend, output: 'audio', wires: [['vocals'], ['accompaniment']] },
         { id: 'vocals', type: 'helper' },
         { id: 'accompaniment', type: 'helper' },
