@@ -71,6 +71,21 @@ describe('vocal-split-decode node', function () {
     assert.ok(Math.abs(hz - 440) < 2, `left channel is ${hz.toFixed(1)} Hz, expected 440`);
   });
 
+  it('decodes an MP3 with a damaged middle, and warns what was skipped (in the node\'s log, not an error)', async function () {
+    await loadFlow([decodeNode, catchNode], flow());
+    const dec = helper.getNode('dec');
+    const warnings: string[] = [];
+    (dec as unknown as import('node:events').EventEmitter).on('call:warn', (call: { args: unknown[] }) => warnings.push(String(call.args[0])));
+    const damaged = fs.readFileSync(path.join(FIXTURES, 'audio', 'mp3_stereo_44k.mp3'));
+    damaged.fill(0, damaged.length >> 1, (damaged.length >> 1) + 3000);
+    const received = nextMessage<AudioMsg>(helper.getNode('out'));
+    dec.receive({ payload: damaged } as NodeMessage);
+    const msg = await received;
+    assert.ok(msg.payload.channels[0].length > 0.75 * 66150, `decoded ${msg.payload.channels[0].length} of about 66150 samples`);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /^MP3: skipped 1 damaged stretch \(\d+ bytes at byte \d+\); about 0\.\d\d s of audio is missing$/);
+  });
+
   for (const [label, payload, pattern] of [
     ['a number', 42, /Buffer of audio bytes or a file path/],
     ['random bytes', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251)), /not a recognised audio format \(supported: WAV, MP3/],

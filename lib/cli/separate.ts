@@ -69,7 +69,9 @@ export const separateCommand: CliCommand = {
       fs.mkdirSync(outDir, { recursive: true });
       // In the worker pool, as the nodes do: a PCM WAV at the model's rate straight from the file to the files in
       // bounded memory (an hour of stereo would be 1.27 GB as float samples), anything else decoded whole.
-      const seconds = await sharedAudioPool().separateFiles(opts.input, files, backend, { bitDepth: opts.bits, onProgress: (f) => bar.update(f) });
+      const seconds = await sharedAudioPool().separateFiles(opts.input, files, backend, {
+        bitDepth: opts.bits, onProgress: (f) => bar.update(f), onSkipped: (text) => io.err(`${opts.input}: ${text}`),
+      });
       bar.done();
       io.out(files.vocals);
       io.out(files.accompaniment);

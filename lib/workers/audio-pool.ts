@@ -12,7 +12,7 @@ import { findAudioProblem } from '../audio/validate';
 import { InvalidArgumentError } from '../errors';
 import type { BackendHandle } from '../model/backends/types';
 import type { StreamLatency } from '../stream/latency';
-import type { AudioSource, AudioTask, PredictRequest, ProgressEvent, RemoteModel, SeparateResult, StemOutput, StemPayload, StreamChunkResult, StreamFormatSpec } from './audio-protocol';
+import type { AudioSource, AudioTask, PredictRequest, ProgressEvent, RemoteModel, SkippedEvent, SeparateResult, StemOutput, StemPayload, StreamChunkResult, StreamFormatSpec } from './audio-protocol';
 import { WorkerPool, type PoolOptions, type PoolStats, type RequestContext, type Transferring } from './pool';
 import { transferable } from './worker-host';
 
@@ -23,6 +23,8 @@ export interface JobOptions {
   /** Aborting it cancels the job: it rejects at once and its worker stops. */
   signal?: AbortSignal;
   onProgress?(fraction: number): void;
+  /** Damage the decoder skipped, said for people (an MP3 with a bad middle decodes the rest). */
+  onSkipped?(message: string): void;
 }
 
 export interface SeparateJobOptions extends JobOptions {
@@ -145,7 +147,10 @@ export class AudioPool {
     return this.pool.run<R>(task, {
       transfer,
       signal: options.signal,
-      onEvent: (event) => options.onProgress?.((event as ProgressEvent).progress),
+      onEvent: (event) => {
+        if ('skipped' in (event as object)) options.onSkipped?.((event as SkippedEvent).skipped);
+        else options.onProgress?.((event as ProgressEvent).progress);
+      },
     });
   }
 

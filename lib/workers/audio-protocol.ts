@@ -70,7 +70,11 @@ export interface PredictRequest {
   batch: number;
 }
 
-/** Events a task emits: its progress (0..1). */
+/** Events a task emits: its progress (0..1), or damage the decoder skipped (for people). */
 export interface ProgressEvent {
   progress: number;
+}
+
+export interface SkippedEvent {
+  skipped: string;
 }

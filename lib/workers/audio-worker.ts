@@ -4,7 +4,7 @@
  * whole songs, and keeps the state of the live streams given to it. See audio-protocol.ts.
  */
 import { promises as fs } from 'node:fs';
-import { decodeAudio, decodeAudioFile, type DecodeOptions } from '../audio/decode';
+import { decodeAudioFileWithInfo, decodeAudioWithInfo, type DecodeOptions } from '../audio/decode';
 import { encodeWav } from '../audio/encode';
 import { toRate } from '../audio/output';
 import type { AudioData } from '../audio/types';
@@ -13,17 +13,17 @@ import { separate } from '../separate/separator';
 import { isModelRateWav, separateWavFile } from '../separate/separate-wav-file';
 import { MaskBatcher, type PatchPredictor } from '../stream/mask-batcher';
 import { StreamSeparator } from '../stream/stream-separator';
-import type { AudioSource, AudioTask, PredictRequest, RemoteModel, SeparateResult, StemOutput, StemPayload, StreamChunkResult } from './audio-protocol';
+import type { AudioSource, AudioTask, PredictRequest, RemoteModel, SeparateResult, SkippedEvent, StemOutput, StemPayload, StreamChunkResult } from './audio-protocol';
 import type { Transferring } from './pool';
 import { RemoteBackend } from './remote-backend';
 import { owned, requestMain, serveTasks, transferable, type TaskContext } from './worker-host';
 
-async function audioOf(source: AudioSource, limits: DecodeOptions): Promise<AudioData> {
-  switch (source.kind) {
-    case 'bytes': return decodeAudio(source.bytes, limits);
-    case 'file': return decodeAudioFile(source.path, limits);
-    case 'audio': return source.audio;
-  }
+/** The source's audio; damage the decoder skipped (an MP3's bad middle) is told to the caller as an event. */
+async function audioOf(source: AudioSource, limits: DecodeOptions, ctx: TaskContext): Promise<AudioData> {
+  if (source.kind === 'audio') return source.audio;
+  const decoded = source.kind === 'bytes' ? await decodeAudioWithInfo(source.bytes, limits) : await decodeAudioFileWithInfo(source.path, limits);
+  if (decoded.skipped) ctx.emit({ skipped: decoded.skipped.message } satisfies SkippedEvent);
+  return decoded.audio;
 }
 
 async function stemPayload(audio: AudioData, output: StemOutput): Promise<StemPayload> {
@@ -93,7 +93,7 @@ async function handle(raw: unknown, ctx: TaskContext): Promise<Transferring<unkn
   const task = raw as AudioTask;
   switch (task.type) {
     case 'decode': {
-      const audio = await audioOf(task.source, task.limits);
+      const audio = await audioOf(task.source, task.limits, ctx);
       const value: AudioData = { sampleRate: audio.sampleRate, channels: audio.channels.map(owned) };
       return { value, transfer: transferable(value.channels) };
     }
@@ -102,7 +102,7 @@ async function handle(raw: unknown, ctx: TaskContext): Promise<Transferring<unkn
       return { value, transfer: transferable(buffersOf(value)) };
     }
     case 'separate': {
-      const audio = await audioOf(task.source, task.limits);
+      const audio = await audioOf(task.source, task.limits, ctx);
       const stems = await separate(audio, remote(task.model, ctx), {
         batchSize: task.batchSize,
         signal: ctx.signal,
@@ -119,7 +119,7 @@ async function handle(raw: unknown, ctx: TaskContext): Promise<Transferring<unkn
         const seconds = await separateWavFile(task.input, task.outputs, backend, { ...options, bitDepth: task.bitDepth });
         if (seconds !== false) return { value: seconds };
       }
-      const audio = await decodeAudioFile(task.input);
+      const audio = await audioOf({ kind: 'file', path: task.input }, {}, ctx);
       const stems = await separate(audio, backend, options);
       await fs.writeFile(task.outputs.vocals, encodeWav(stems.vocals, { bitDepth: task.bitDepth }));
       await fs.writeFile(task.outputs.accompaniment, encodeWav(stems.accompaniment, { bitDepth: task.bitDepth }));

@@ -25,13 +25,14 @@ export = function register(RED: NodeAPI): void {
     const maxMegabytes = maxMegabytesSetting(config.maxMegabytes);
     if (!maxMegabytes) return serveRejected(this, RED._('common.errors.maxMegabytes', { value: String(config.maxMegabytes) }));
     const limits = { maxSeconds, maxMegabytes, folder: (config.folder ?? '').trim() };
+    const node = this;
     serve(RED, this, {
       async work(msg, { signal }) {
         const payload: unknown = msg.payload;
         const source = await sourceOfPayload(payload, limits, false);
         if (!source) throw new Error(RED._('vocal-split-decode.errors.payload', { got: describePayload(payload) }));
         // Decoded in the worker pool (a 3-minute MP3 is half a second of CPU); the samples are moved back.
-        return [{ ...msg, payload: await sharedAudioPool().decode(source.input as Uint8Array | string, source.decode, { signal }) }];
+        return [{ ...msg, payload: await sharedAudioPool().decode(source.input as Uint8Array | string, source.decode, { signal, onSkipped: (text) => node.warn(text) }) }];
       },
       summary: ([out]) => audioSummary(RED, out?.payload as AudioData),
     });

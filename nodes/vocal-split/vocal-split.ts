@@ -62,6 +62,7 @@ export = function register(RED: NodeAPI): void {
         idleText: (name) => `${name} · ${RED._('common.stream.status.streams', { count: streams.streams })}`,
       });
     }
+    const node = this;
     serveModel(RED, this, {
       model: config.model ?? '',
       backend: backendChoice,
@@ -75,6 +76,7 @@ export = function register(RED: NodeAPI): void {
         const stems = await sharedAudioPool().separate(source.input, backend, {
           ...separateOptions,
           limits: source.decode,
+          onSkipped: (text) => node.warn(text),
           output: asWav ? { kind: 'wav', bitDepth, sampleRate: rate } : { kind: 'audio', sampleRate: rate },
         });
         return STEMS.map((stem) => ({ ...msg, payload: stems[stem], stem }));
