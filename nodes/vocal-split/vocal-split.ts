@@ -13,8 +13,10 @@ import { sourceOfPayload } from '../shared/input';
 import { backendSetting, bitDepthSetting, concurrencySetting, maxMegabytesSetting, maxSecondsSetting, rateSetting } from '../shared/settings';
 import { modeSetting, streamSettings, type StreamNodeDef } from '../shared/stream';
 import { STREAM_CONCURRENCY, SeparateStreamMode } from '../shared/separate-stream-mode';
+import { servePool, type PoolSettings } from './pool-mode';
 
-interface VocalSplitNodeDef extends NodeDef, StreamNodeDef {
+interface VocalSplitNodeDef extends NodeDef, StreamNodeDef, PoolSettings {
+  runOn?: string;
   model?: string;
   backend?: string;
   output?: string;
@@ -62,6 +64,9 @@ export = function register(RED: NodeAPI): void {
         idleText: (name) => `${name} · ${RED._('common.stream.status.streams', { count: streams.streams })}`,
       });
     }
+    const runOn = config.runOn || 'local';
+    if (runOn === 'pool') return servePool(RED, this, config, { output, bitDepth, rate, concurrency, maxMegabytes, folder: limits.folder });
+    if (runOn !== 'local') return serveRejected(this, RED._('vocal-split.errors.runOn', { value: String(config.runOn) }));
     const node = this;
     serveModel(RED, this, {
       model: config.model ?? '',
