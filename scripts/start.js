@@ -22,6 +22,9 @@ const mqttPort = Number(process.env.MQTT_PORT || 1883);
 const loopback = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
 process.env.MQTT_PORT = String(mqttPort);
 process.env.MQTT_BROKER = process.env.MQTT_BROKER || loopback;
+// The worker-pool flow's MQTT 5 broker (mosquitto, not started here: README, "Worker pool").
+process.env.POOL_MQTT_BROKER = process.env.POOL_MQTT_BROKER || loopback;
+process.env.POOL_MQTT_PORT = process.env.POOL_MQTT_PORT || '1884';
 process.env.VOCAL_SPLIT_INBOX = path.resolve(process.env.VOCAL_SPLIT_INBOX || path.join(userDir, 'inbox'));
 process.env.VOCAL_SPLIT_OUTBOX = path.resolve(process.env.VOCAL_SPLIT_OUTBOX || path.join(userDir, 'outbox'));
 if (!process.env.VOCAL_SPLIT_SAMPLE) {

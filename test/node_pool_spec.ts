@@ -81,7 +81,7 @@ describe('vocal-split node: run on a worker pool (mosquitto + vocal-split worker
     for (const i of [0, 1]) assert.ok(maxAbsDiff(poolAudio[i].payload, localAudio[i].payload) <= 1e-6);
     await new Promise((r) => setImmediate(r));
     assert.ok(statuses.some((s) => s.fill === 'blue' && /%/.test(s.text ?? '')), `progress shown (saw ${JSON.stringify(statuses)})`);
-    assert.ok(worker.lines.filter((l) => / done in /.test(l)).length === 2, 'both jobs were done by the worker');
+    await worker.waitFor(/ done in /, 10_000, worker.lines.findIndex((l) => / done in /.test(l)) + 1); // both jobs done by the worker
   });
 
   it('no worker answers: the message fails with a clear error after the timeout, and the node goes on', async function () {

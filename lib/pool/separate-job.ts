@@ -1,7 +1,7 @@
 /** What a pool worker does with one job's bytes: decode, separate, encode each asked stem as WAV. */
 import { decodeAudio, DEFAULT_MAX_BYTES, DEFAULT_MAX_SECONDS } from '../audio/decode';
 import { encodeAudio } from '../audio/output';
-import type { MaskBackend } from '../model/backends/types';
+import type { BackendHandle } from '../model/backends/types';
 import { separate } from '../separate/separator';
 import type { StemName } from '../separate/types';
 import { FORMATS, type JobRequest } from './protocol';
@@ -19,16 +19,14 @@ export interface JobLimits {
   maxSeconds?: number;
   /** Largest job, in bytes; default 512 MiB (as the decoder). */
   maxBytes?: number;
-  /** Patches per backend call; default 4. */
-  batchSize?: number;
 }
 
 /** The separation as the CLI and the nodes do it, on `backend`. */
-export function separateJobOn(backend: MaskBackend, limits: JobLimits = {}): JobHandler {
+export function separateJobOn(backend: BackendHandle, limits: JobLimits = {}): JobHandler {
   const decodeLimits = { maxSeconds: limits.maxSeconds ?? DEFAULT_MAX_SECONDS, maxBytes: limits.maxBytes ?? DEFAULT_MAX_BYTES };
   return async (bytes, request, { signal, onProgress }) => {
     const audio = await decodeAudio(bytes, decodeLimits);
-    const stems = await separate(audio, backend, { signal, onProgress, batchSize: limits.batchSize ?? 4 });
+    const stems = await separate(audio, backend, { signal, onProgress, batchSize: backend.batchSize });
     const out: Array<[StemName, Buffer]> = [];
     for (const stem of request.stems) {
       out.push([stem, await encodeAudio(stems[stem], { bitDepth: FORMATS[request.format], sampleRate: request.rate, signal })]);

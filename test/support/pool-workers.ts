@@ -47,6 +47,11 @@ export class WorkerProcess {
     }
   }
 
+  /** Lines matching `pattern` so far. */
+  count(pattern: RegExp): number {
+    return this.lines.filter((l) => pattern.test(l)).length;
+  }
+
   /** Sends `signal` and waits for the exit. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     if (!this.alive) return;
