@@ -6,12 +6,9 @@
  * delay as a user feels it).
  */
 import { decodeAudio } from '../lib/audio/decode';
-import { encodeWav } from '../lib/audio/encode';
-import { resample } from '../lib/audio/resample';
-import { listClips, loadClip } from '../lib/eval/mir1k';
 import { postOnFreshConnection, startDemo } from '../test/support/demo';
-import { MIR1K_SAMPLE } from '../test/support/paths';
 import { peakRssMB } from './peak-rss';
+import { sampleSongs } from './sample-songs';
 
 export const title = 'Load: 20 concurrent 30-second uploads to /karaoke (npm start)';
 
@@ -25,15 +22,7 @@ function energy(x: Float32Array): number {
 }
 
 export async function run(): Promise<void> {
-  const clips = await Promise.all(listClips(MIR1K_SAMPLE).map((r) => loadClip(r)));
-  const songs: Buffer[] = [];
-  for (let k = 0; k < UPLOADS; k++) {
-    // Song k: the sample clips in a rotated order, looped to 30 s, voice a little left of centre.
-    const order = clips.map((_, i) => clips[(i + k) % clips.length]);
-    const mono = Float32Array.from(order.flatMap((c) => Array.from(c.mixture)).slice(0, SECONDS * 16000));
-    const at44 = await resample({ sampleRate: 16000, channels: [mono.map((x) => 0.22 * x), mono.map((x) => 0.18 * x)] }, 44100);
-    songs.push(await encodeWav(at44, { bitDepth: 16 }));
-  }
+  const songs = await sampleSongs(UPLOADS, SECONDS);
   const demo = await startDemo(['is running', 'Started flows'], 'vocal-split-load-');
   try {
     const rssBefore = peakRssMB(demo.pid);

@@ -66,6 +66,8 @@ export class PoolWorker {
     const client = await connectAsync(options.broker.url, clientOptions);
     worker = new PoolWorker(client, options, (w) => new JobQueue<Job>(concurrency, (job, signal) => w.run(job, signal), () => {}, (err) => log(`job failed unexpectedly: ${String(err)}`)));
     client.on('error', (err) => { if (!isDeferral(err)) log(`broker: ${err.message}`); });
+    // A job published at QoS 0 arrives at QoS 0 (no acknowledgement to defer): taken all the same.
+    client.on('message', (_topic, _payload, packet) => worker?.take(packet));
     client.on('offline', () => log('broker: connection lost, reconnecting'));
     client.on('connect', () => log('broker: connected again'));
     const granted = await client.subscribeAsync(`$share/${group}/${jobsTopic}`, { qos: 1 });
