@@ -11,7 +11,7 @@ import { createBackend } from '../lib/model/backends';
 import { resolveModelDir } from '../lib/model/locate';
 import { PoolRequester, separateJobOn } from '../lib/pool';
 import { startMosquitto } from '../test/support/mosquitto';
-import { WorkerProcess } from '../test/support/pool-workers';
+import { WorkerProcess } from '../test/support/mqtt-pool-workers';
 import { sampleSongs } from './sample-songs';
 
 export const title = 'Worker pool: jobs per minute on 30-second songs (mosquitto, onnx, 1 thread per worker)';

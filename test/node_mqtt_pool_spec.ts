@@ -12,7 +12,7 @@ import vocalSplitInit from '../nodes/vocal-split/vocal-split';
 import { startMosquitto, MOSQUITTO, type Broker } from './support/mosquitto';
 import { MIR1K_SAMPLE, coreNode, helper, loadFlow, localized, nextMessage, recordStatuses, smallTestModel, type FlowNode } from './support/node-red';
 import { catchNode, expectCaught, expectRuntimeRejects, maxAbsDiff, standardFlow, underTest } from './support/node-specs';
-import { WorkerProcess } from './support/pool-workers';
+import { WorkerProcess } from './support/mqtt-pool-workers';
 
 const TYPE = 'vocal-split';
 const node = localized(vocalSplitInit, TYPE);

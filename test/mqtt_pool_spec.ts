@@ -17,7 +17,7 @@ import { startMosquitto, MOSQUITTO, type Broker } from './support/mosquitto';
 import { smallTestModel } from './support/node-red';
 import { maxAbsDiff, noise } from './support/numeric';
 import { MIR1K_SAMPLE } from './support/paths';
-import { WorkerProcess } from './support/pool-workers';
+import { WorkerProcess } from './support/mqtt-pool-workers';
 
 const CLIPS = ['Ani_1_06', 'Kenshin_2_10', 'annar_4_02', 'ariel_4_03', 'bobon_3_08', 'bug_5_07'];
 const clip = (name: string): Buffer => fs.readFileSync(path.join(MIR1K_SAMPLE, `${name}.wav`));
