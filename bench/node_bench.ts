@@ -6,6 +6,7 @@
  * other flows during a separation).
  */
 import { peakRssMB } from './peak-rss';
+import { watchEventLoopGap } from './event-loop-gap';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -60,20 +61,14 @@ async function measure(label: string, flow: FlowNode[], input: string, outputs: 
 
   const received = outputs.map((id) => nextMessages<NodeMessage>(helper.getNode(id), id === 'chain-out' ? 2 : 1));
   const delay = monitorEventLoopDelay({ resolution: 5 });
-  let maxGap = 0;
-  let last = performance.now();
-  const ticker = setInterval(() => {
-    const now = performance.now();
-    maxGap = Math.max(maxGap, now - last - 10);
-    last = now;
-  }, 10);
+  const gap = watchEventLoopGap();
   delay.enable();
   const started = performance.now();
   helper.getNode(input).receive(msg);
   await Promise.all(received);
   const ms = performance.now() - started;
   delay.disable();
-  clearInterval(ticker);
+  const maxGap = gap.stop();
   await helper.unload();
   console.log(`${label.padEnd(44)} ${String(Math.round(ms)).padStart(6)} ms  ${(SECONDS / (ms / 1000)).toFixed(1).padStart(5)}× real time  ` +
     `max event-loop delay ${Math.round(Math.max(maxGap, delay.max / 1e6))} ms (p99 ${Math.round(delay.percentile(99) / 1e6)} ms)  ` +

@@ -17,25 +17,10 @@ import { encodePcm } from '../lib/stream/pcm';
 import { sharedAudioPool } from '../lib/workers';
 import vocalSplitInit from '../nodes/vocal-split/vocal-split';
 import { coreNode, helper, loadFlow, localized, recordLogs, recordStatuses, smallTestModel } from './support/node-red';
-import { mir1kClip } from './support/node-specs';
+import { loopedSong as song } from './support/node-specs';
 
 const splitNode = localized(vocalSplitInit, 'vocal-split');
 const httpNodes = coreNode('network/21-httpin.js') as (red: import('node-red').NodeAPI) => void;
-
-/** A song of `seconds` at 44.1 kHz stereo from a real clip, looped. */
-async function song(seconds: number): Promise<AudioData> {
-  const clip = await mir1kClip();
-  const n = Math.round(seconds * 44100);
-  const [acc, voice] = clip.channels;
-  const left = new Float32Array(n);
-  const right = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const j = Math.floor((i * 16000) / 44100) % acc.length;
-    left[i] = 0.5 * (acc[j] + voice[j]);
-    right[i] = 0.5 * (acc[j] - voice[j]);
-  }
-  return { sampleRate: 44100, channels: [left, right] };
-}
 
 async function untilPoolIdle(limitMs: number): Promise<number> {
   const pool = sharedAudioPool();

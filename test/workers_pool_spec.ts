@@ -19,7 +19,7 @@ import { AudioPool } from '../lib/workers/audio-pool';
 import { WorkerPool } from '../lib/workers/pool';
 import { TaskAbortedError, WorkerCrashedError } from '../lib/workers/wire-errors';
 import { FIXTURES, smallTestModel } from './support/node-red';
-import { maxAbsDiff, mir1kClip } from './support/node-specs';
+import { loopedSong as song, maxAbsDiff } from './support/node-specs';
 
 const TEST_WORKER = path.join(__dirname, 'support', 'crashing-worker.js');
 
@@ -31,21 +31,6 @@ async function untilIdle(isIdle: () => boolean, limitMs = 1000, describe: () => 
     await new Promise((r) => setTimeout(r, 10));
   }
   return performance.now() - t0;
-}
-
-/** A song of `seconds` at 44.1 kHz stereo from a real clip, looped. */
-async function song(seconds: number): Promise<AudioData> {
-  const clip = await mir1kClip();
-  const n = Math.round(seconds * 44100);
-  const [acc, voice] = clip.channels;
-  const left = new Float32Array(n);
-  const right = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const j = Math.floor((i * 16000) / 44100) % acc.length;
-    left[i] = 0.5 * (acc[j] + voice[j]);
-    right[i] = 0.5 * (acc[j] - voice[j]);
-  }
-  return { sampleRate: 44100, channels: [left, right] };
 }
 
 describe('worker pool (lib/workers)', function () {

@@ -64,6 +64,21 @@ export function mir1kClip(name = 'Kenshin_2_10.wav'): Promise<AudioData> {
   return clip;
 }
 
+/** A song of `seconds` at 44.1 kHz stereo from a real clip (Kenshin_2_10), looped: voice left of centre. */
+export async function loopedSong(seconds: number): Promise<AudioData> {
+  const clip = await mir1kClip();
+  const n = Math.round(seconds * 44100);
+  const [acc, voice] = clip.channels;
+  const left = new Float32Array(n);
+  const right = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const j = Math.floor((i * 16000) / 44100) % acc.length;
+    left[i] = 0.5 * (acc[j] + voice[j]);
+    right[i] = 0.5 * (acc[j] - voice[j]);
+  }
+  return { sampleRate: 44100, channels: [left, right] };
+}
+
 /** The largest |a[i] − b[i]| over every channel; throws if the shapes differ. */
 export function maxAbsDiff(a: AudioData, b: AudioData): number {
   assert.equal(a.sampleRate, b.sampleRate, 'sample rates');

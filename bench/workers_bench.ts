@@ -1,0 +1,72 @@
+/**
+ * Does moving a song's work into the worker pool keep its speed? A 3-minute 44.1 kHz stereo WAV and
+ * MP3 (the MIR-1K sample clips looped; the MP3 by ffmpeg) are split by the shipped default model on
+ * the onnx engine, bytes in and two WAVs out, twice each:
+ *  - in the pool (lib/workers: decode, STFT, masks, iSTFT, complement, encode in a worker thread,
+ *    the masks from the shared onnx worker);
+ *  - on the main thread (decodeAudio, separate, encodeWav), as before the pool.
+ * Prints real-time factors (goals in the pool: WAV ≥ 50×, MP3 ≥ 40× on 2 cores) and the main
+ * thread's longest event-loop delay during each run.
+ */
+import { spawnSync } from 'node:child_process';
+import * as os from 'node:os';
+import { decodeAudio } from '../lib/audio/decode';
+import { encodeWav } from '../lib/audio/encode';
+import { resample } from '../lib/audio/resample';
+import { listClips, loadClip } from '../lib/eval/mir1k';
+import { createBackend } from '../lib/model/backends';
+import { resolveModelDir } from '../lib/model/locate';
+import { separate } from '../lib/separate/separator';
+import { AudioPool } from '../lib/workers/audio-pool';
+import { MIR1K_SAMPLE } from '../test/support/paths';
+import { watchEventLoopGap } from './event-loop-gap';
+import { peakRssMB } from './peak-rss';
+
+export const title = 'Worker pool vs main thread: 3-minute songs, bytes in, two WAVs out (default model, onnx)';
+
+const SECONDS = 180;
+
+/** Runs `work` while a 10 ms timer measures the longest gap; resolves with seconds and that gap. */
+async function timed(work: () => Promise<unknown>): Promise<{ s: number; maxGapMs: number }> {
+  const gap = watchEventLoopGap();
+  const t0 = performance.now();
+  await work();
+  const s = (performance.now() - t0) / 1000;
+  return { s, maxGapMs: Math.round(gap.stop()) };
+}
+
+export async function run(): Promise<void> {
+  const clips = await Promise.all(listClips(MIR1K_SAMPLE).map((r) => loadClip(r)));
+  const mono = Float32Array.from(clips.flatMap((c) => Array.from(c.mixture)));
+  const at44 = (await resample({ sampleRate: 16000, channels: [mono] }, 44100)).channels[0];
+  const n = SECONDS * 44100;
+  const left = new Float32Array(n).map((_, i) => 0.24 * at44[i % at44.length]);
+  const right = new Float32Array(n).map((_, i) => 0.2 * at44[(i + 44100) % at44.length]);
+  const wav = encodeWav({ sampleRate: 44100, channels: [left, right] }, { bitDepth: 16 });
+  const ff = spawnSync('ffmpeg', ['-v', 'error', '-f', 'wav', '-i', 'pipe:0', '-b:a', '192k', '-f', 'mp3', 'pipe:1'], { input: wav, maxBuffer: 1 << 30 });
+  const inputs: Array<[string, Buffer]> = [['WAV', wav]];
+  if (ff.status === 0) inputs.push(['MP3', ff.stdout]);
+  else console.log('MP3: skipped (ffmpeg is not installed)');
+
+  const backend = await createBackend(resolveModelDir('default'), { backend: 'onnx' });
+  const pool = new AudioPool();
+  console.log(`backend: ${backend.description}; pool: ${pool.fileWorkers} file worker(s) + 1 live worker; ${os.availableParallelism()} cores`);
+  try {
+    const warmUp = encodeWav({ sampleRate: 44100, channels: [left.subarray(0, 5 * 44100), right.subarray(0, 5 * 44100)] });
+    await pool.separate(warmUp, backend, { output: { kind: 'wav', bitDepth: 16 } });
+    for (const [label, bytes] of inputs) {
+      const inPool = await timed(() => pool.separate(bytes, backend, { output: { kind: 'wav', bitDepth: 16 } }));
+      const onMain = await timed(async () => {
+        const stems = await separate(await decodeAudio(bytes), backend);
+        encodeWav(stems.vocals);
+        encodeWav(stems.accompaniment);
+      });
+      console.log(`${label}: pool ${(SECONDS / inPool.s).toFixed(1)}× real time (main thread's longest pause ${inPool.maxGapMs} ms)` +
+        ` · main thread ${(SECONDS / onMain.s).toFixed(1)}× (longest pause ${onMain.maxGapMs} ms)`);
+    }
+    console.log(`peak RSS ${peakRssMB()} MB; load average ${os.loadavg().map((l) => l.toFixed(1)).join(', ')} (busy machine: compare)`);
+  } finally {
+    await pool.close();
+    await backend.dispose();
+  }
+}
