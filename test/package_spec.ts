@@ -120,14 +120,19 @@ describe('the packed package in a fresh Node-RED user directory', function () {
   it('deploys the installed karaoke example and splits a clip on the onnx backend, the stems summing to the song', async function () {
     assert.ok(base, 'Node-RED is running');
     const example = fs.readFileSync(path.join(userDir, 'node_modules', PACKAGE.name, 'examples', 'karaoke-http.json'), 'utf8');
+    const started = (): number => output.split('Started flows').length;
+    const before = started();
     const deployed = await fetch(`${base}/flows`, {
       method: 'POST', headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' }, body: example,
     });
     assert.ok(deployed.ok, `${deployed.status}: ${await deployed.text()}`);
+    // The deploy is answered before the new flows have started (and the http in node has its route).
+    const deadline = Date.now() + 30_000;
+    while (started() === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const song = fs.readFileSync(path.join(MIR1K_SAMPLE, 'Ani_1_06.wav'));
     const post = async (query: string): Promise<Buffer> => {
       const answer = await fetch(`${base}/karaoke${query}`, { method: 'POST', body: song });
-      assert.equal(answer.status, 200, `${query}: ${await answer.clone().text()}`);
+      assert.equal(answer.status, 200, `POST /karaoke${query}: HTTP ${answer.status} ${(await answer.clone().text()).slice(0, 300)}\n${output.slice(-3000)}`);
       assert.equal(answer.headers.get('content-type'), 'audio/wav');
       return Buffer.from(await answer.arrayBuffer());
     };
