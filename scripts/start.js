@@ -4,19 +4,30 @@
 // the project is touched. PORT and HOST override 127.0.0.1:1880; NODE_RED_USER_DIR the user directory.
 // It also starts an MQTT broker (aedes) on MQTT_PORT (1883) for the jukebox flow, and makes the folder
 // watch flow's inbox and outbox (VOCAL_SPLIT_INBOX, VOCAL_SPLIT_OUTBOX; default <user dir>/inbox, /outbox).
+//
+// Secure by default (see the README, "Exposing it beyond this machine"): the editor needs a login
+// (scripts/demo/admin-auth.js), requests must name this host and come from no other origin, uploads
+// and the broker have limits (scripts/demo/http-guard.js, scripts/demo/broker.js). The example flows'
+// HTTP endpoints need no login. VOCAL_SPLIT_ALLOWED_HOSTS (comma-separated host names),
+// VOCAL_SPLIT_MAX_UPLOAD_MB (128), VOCAL_SPLIT_UPLOAD_BUDGET_MB (512), MQTT_MAX_PACKET_MB (32),
+// MQTT_USERNAME and MQTT_PASSWORD change them.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 const http = require('node:http');
-const net = require('node:net');
 const express = require('express');
 const RED = require('node-red');
+const { adminAuth } = require('./demo/admin-auth');
+const { startBroker } = require('./demo/broker');
+const { createHttpGuard, guardUpgrades } = require('./demo/http-guard');
 
 const root = path.resolve(__dirname, '..');
 const userDir = path.resolve(process.env.NODE_RED_USER_DIR || path.join(root, '.node-red-data'));
 const host = process.env.HOST || '127.0.0.1';
 const port = Number(process.env.PORT || 1880);
 const mqttPort = Number(process.env.MQTT_PORT || 1883);
+const megabytes = (name, fallback) => Math.floor(Number(process.env[name] || fallback) * 2 ** 20);
+const mqttUser = process.env.MQTT_PASSWORD ? (process.env.MQTT_USERNAME || 'vocal-split') : undefined;
 
 // The example flows read these through Node-RED's ${ENV_VAR} substitution and env.get().
 const loopback = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
@@ -30,6 +41,13 @@ process.env.VOCAL_SPLIT_OUTBOX = path.resolve(process.env.VOCAL_SPLIT_OUTBOX || 
 if (!process.env.VOCAL_SPLIT_SAMPLE) {
   const fixture = path.join(root, 'test', 'fixtures', 'audio', 'mp3_stereo_44k.mp3');
   process.env.VOCAL_SPLIT_SAMPLE = fs.existsSync(fixture) ? fixture : path.join(process.env.VOCAL_SPLIT_INBOX, 'song.mp3');
+}
+
+/** With MQTT_PASSWORD set, the example flows' broker node logs in with it (credentials are kept unencrypted). */
+function brokerCredentials(credFile, user, password) {
+  const creds = fs.existsSync(credFile) ? JSON.parse(fs.readFileSync(credFile, 'utf8')) : {};
+  creds.d4m0broker000001 = { ...creds.d4m0broker000001, user, password };
+  fs.writeFileSync(credFile, JSON.stringify(creds, null, 2), { mode: 0o600 });
 }
 
 /** The deployed flows: every example flow, each on its own tab, unless the user has saved their own. */
@@ -48,6 +66,8 @@ fs.mkdirSync(process.env.VOCAL_SPLIT_INBOX, { recursive: true });
 fs.mkdirSync(process.env.VOCAL_SPLIT_OUTBOX, { recursive: true });
 const flowFile = path.join(userDir, 'flows.json');
 seedFlows(flowFile);
+if (mqttUser) brokerCredentials(path.join(userDir, 'flows_cred.json'), mqttUser, process.env.MQTT_PASSWORD);
+const login = adminAuth(userDir);
 
 const settings = {
   userDir,
@@ -58,8 +78,10 @@ const settings = {
   uiHost: host,
   uiPort: port,
   credentialSecret: false,
-  // Body limit of the http in node's JSON/form parsers (raw audio bodies have none): a 10-minute MP3 is ~10-20 MB.
-  apiMaxLength: '200mb',
+  adminAuth: login.adminAuth,
+  // Body limit of the admin API and of the http in node's JSON/form parsers (Node-RED's default): a large
+  // JSON body blocks the event loop while it is parsed. Audio goes up as raw bytes, capped by http-guard.
+  apiMaxLength: '5mb',
   // No palette catalogue: the palette manager would fetch catalogue.nodered.org on every editor load.
   editorTheme: { tours: false, projects: { enabled: false }, palette: { catalogues: [] } },
   // No update check (it would call out to the internet) and no consent dialog over the editor.
@@ -69,28 +91,31 @@ const settings = {
 };
 
 const app = express();
-const server = http.createServer(app);
+const guard = createHttpGuard({
+  host,
+  allowedHosts: (process.env.VOCAL_SPLIT_ALLOWED_HOSTS || '').split(',').map((h) => h.trim()).filter(Boolean),
+  maxUploadBytes: megabytes('VOCAL_SPLIT_MAX_UPLOAD_MB', 128),
+  uploadBudgetBytes: megabytes('VOCAL_SPLIT_UPLOAD_BUDGET_MB', 512),
+});
+const server = http.createServer((req, res) => {
+  if (guard.admit(req, res)) app(req, res);
+});
+guardUpgrades(server, guard);
 RED.init(server, settings);
 app.use(settings.httpAdminRoot, RED.httpAdmin);
 app.use(settings.httpNodeRoot, RED.httpNode);
 
 /** The jukebox flow's MQTT broker; Node-RED still starts (without it) when the port is taken. */
 let broker = null;
-let brokerServer = null;
-async function startBroker() {
+async function startDemoBroker() {
   try {
-    const { Aedes } = await import('aedes');
-    broker = await Aedes.createBroker();
-    brokerServer = net.createServer(broker.handle);
-    await new Promise((resolve, reject) => {
-      brokerServer.once('error', reject);
-      brokerServer.listen(mqttPort, host, resolve);
+    broker = await startBroker({
+      host, port: mqttPort, maxPacketBytes: megabytes('MQTT_MAX_PACKET_MB', 32), username: mqttUser, password: process.env.MQTT_PASSWORD,
     });
-    return `mqtt://${loopback}:${mqttPort} (publish a song to jukebox/in, or stream PCM to jukebox/live/<player>/in)`;
+    return `mqtt://${loopback}:${mqttPort} (publish a song to jukebox/in, or stream PCM to jukebox/live/<player>/in)`
+      + (mqttUser ? `, user ${mqttUser}` : '');
   } catch (err) {
-    if (broker) broker.close();
     broker = null;
-    brokerServer = null;
     return `not started (${err.message}); set MQTT_PORT to a free port`;
   }
 }
@@ -104,13 +129,15 @@ server.once('error', (err) => {
 });
 
 server.listen(port, host, async () => {
-  const mqtt = await startBroker();
+  const mqtt = await startDemoBroker();
   RED.start().then(() => {
     console.log(`\nNode-RED with node-red-contrib-vocal-split is running: open http://${host}:${port}/`);
     console.log(`  karaoke page:  http://${host}:${port}/karaoke`);
     console.log(`  folder watch:  drop songs into ${process.env.VOCAL_SPLIT_INBOX}`);
     console.log(`                 stems appear in ${process.env.VOCAL_SPLIT_OUTBOX}`);
-    console.log(`  MQTT broker:   ${mqtt}\n`);
+    console.log(`  MQTT broker:   ${mqtt}`);
+    if (login.announce) console.log(login.announce);
+    console.log('');
   }).catch((err) => {
     console.error('Node-RED failed to start:', err);
     process.exit(1);
@@ -119,7 +146,7 @@ server.listen(port, host, async () => {
 
 function stop() {
   RED.stop().finally(() => {
-    if (brokerServer) brokerServer.close();
+    guard.closeOpen(); // requests the stopped flows left unanswered
     if (broker) broker.close();
     server.close(() => process.exit(0));
     // Open keep-alive or MQTT connections must not keep the process alive.

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startDemo, type Demo } from './support/demo';
+import { ADMIN_PASSWORD, startDemo, type Demo } from './support/demo';
 import { MIR1K_SAMPLE, REPO_ROOT } from './support/paths';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -39,6 +39,22 @@ async function launchChromium(): Promise<{ context: any; close(): Promise<void> 
   return { context, close: async () => { await context.close(); fs.rmSync(profile, { recursive: true, force: true }); } };
 }
 
+/** Opens the editor at `base`, logging in (user admin, ADMIN_PASSWORD) if it asks. */
+async function openEditor(page: any, base: string): Promise<void> {
+  await page.goto(`${base}/`);
+  const login = page.locator('#node-dialog-login-username');
+  const palette = page.locator('.red-ui-palette-node').first();
+  await Promise.race([
+    login.waitFor({ state: 'visible', timeout: 30_000 }).catch(() => undefined),
+    palette.waitFor({ state: 'visible', timeout: 30_000 }).catch(() => undefined),
+  ]);
+  if (await login.isVisible()) {
+    await page.fill('#node-dialog-login-username', 'admin');
+    await page.fill('#node-dialog-login-password', ADMIN_PASSWORD);
+    await page.click('#node-dialog-login-submit');
+  }
+}
+
 describe('in a browser: the editor and the karaoke page of npm start', function () {
   this.timeout(60_000);
   let demo: Demo | undefined;
@@ -59,9 +75,14 @@ describe('in a browser: the editor and the karaoke page of npm start', function 
     await demo?.stop();
   });
 
-  it('shows our nodes in the editor\'s palette and opens vocal split\'s help', async function () {
+  it('asks for the login, then shows our nodes in the editor\'s palette and opens vocal split\'s help', async function () {
     const page = await context.newPage();
     await page.goto(`${base}/`);
+    // npm start's editor needs a login (user admin; the password is NODE_RED_ADMIN_PASSWORD here).
+    await page.locator('#node-dialog-login-username').waitFor({ state: 'visible', timeout: 30_000 });
+    await page.fill('#node-dialog-login-username', 'admin');
+    await page.fill('#node-dialog-login-password', ADMIN_PASSWORD);
+    await page.click('#node-dialog-login-submit');
     const node = page.locator('.red-ui-palette-node[data-palette-type="vocal-split"]');
     await node.waitFor({ state: 'visible', timeout: 30_000 });
     for (const type of ['vocal-split-decode', 'vocal-split-stft', 'vocal-split-unet-mask', 'vocal-split-apply-mask', 'vocal-split-istft', 'vocal-split-encode']) {
@@ -86,7 +107,7 @@ describe('in a browser: the editor and the karaoke page of npm start', function 
     const page = await context.newPage();
     const external: string[] = [];
     page.on('request', (r: any) => { if (!r.url().startsWith(base) && !r.url().startsWith('data:')) external.push(r.url()); });
-    await page.goto(`${base}/`);
+    await openEditor(page, base);
     await page.locator('.red-ui-palette-node[data-palette-type="vocal-split"]').waitFor({ state: 'visible', timeout: 30_000 });
     const tabs = (await page.evaluate(() => {
       const out: Array<{ id: string; label: string }> = [];
@@ -118,7 +139,7 @@ describe('in a browser: the editor and the karaoke page of npm start', function 
 
   it('the stream settings of vocal split fit their rows: "Hz" and "ch" beside their inputs', async function () {
     const page = await context.newPage();
-    await page.goto(`${base}/`);
+    await openEditor(page, base);
     await page.locator('.red-ui-palette-node[data-palette-type="vocal-split"]').waitFor({ state: 'visible', timeout: 30_000 });
     await page.evaluate(() => {
       const RED = (globalThis as any).RED;
@@ -175,7 +196,7 @@ describe('in a browser: each example imported into an empty editor deploys witho
 
   before(async function () {
     if (!fs.existsSync(CHROMIUM)) this.skip();
-    demo = await startDemo(['is running', 'Started flows'], 'vocal-split-import-', []);
+    demo = await startDemo(['is running', 'Started flows'], 'vocal-split-import-', { flows: [] });
     browser = await launchChromium();
     ({ context } = browser);
   });
@@ -187,7 +208,7 @@ describe('in a browser: each example imported into an empty editor deploys witho
 
   it('imports each example (Menu ▸ Import) and deploys it: "Successfully deployed", never "not properly configured"', async function () {
     const page = await context.newPage();
-    await page.goto(`${demo?.base}/`);
+    await openEditor(page, demo?.base ?? '');
     await page.locator('.red-ui-palette-node[data-palette-type="vocal-split"]').waitFor({ state: 'visible', timeout: 30_000 });
     const files = fs.readdirSync(path.join(REPO_ROOT, 'examples')).filter((f) => f.endsWith('.json')).sort();
     for (const file of files) {

@@ -1,6 +1,7 @@
 /**
  * The `npm start` process (scripts/start.js) as the demo specs drive it: on free ports, in a temporary
- * user directory, with the example flows deployed.
+ * user directory, with the example flows deployed, and the editor's password given in
+ * NODE_RED_ADMIN_PASSWORD (ADMIN_PASSWORD) unless the spec says otherwise.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as http from 'node:http';
@@ -24,8 +25,21 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** The editor password the demo specs start Node-RED with. */
+export const ADMIN_PASSWORD = 'demo-spec-password';
+
+export interface DemoOptions {
+  /** Environment on top of the spec's defaults (a value of undefined removes the variable). */
+  env?: Record<string, string | undefined>;
+  /** A user directory to use (and keep) instead of a fresh temporary one. */
+  userDir?: string;
+  /** Flows to start with instead of the examples (`[]`: an empty editor). */
+  flows?: unknown[];
+}
+
 export interface Demo {
   base: string;
+  port: number;
   mqttPort: number;
   userDir: string;
   /** The Node-RED process. */
@@ -33,22 +47,38 @@ export interface Demo {
   /** Everything the process printed so far. */
   output(): string;
   stop(): Promise<void>;
+  /** An admin API access token for `password` (default ADMIN_PASSWORD). */
+  adminToken(password?: string): Promise<string>;
+}
+
+/** Logs in to the admin API as the editor does (Node-RED's password grant); rejects with the status. */
+export async function adminToken(base: string, password: string): Promise<string> {
+  const response = await fetch(`${base}/auth/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ client_id: 'node-red-admin', grant_type: 'password', scope: '*', username: 'admin', password }),
+  });
+  if (response.status !== 200) throw new Error(`login failed: HTTP ${response.status}`);
+  return ((await response.json()) as { access_token: string }).access_token;
 }
 
 /**
- * Starts scripts/start.js and resolves once its console shows every line in `readyWhen`. With `flows`,
- * the user directory starts with those flows instead of the examples (`[]`: an empty editor).
+ * Starts scripts/start.js and resolves once its console shows every line in `readyWhen`. With
+ * `options.flows`, the user directory starts with those flows instead of the examples (`[]`: an empty editor).
  */
-export async function startDemo(readyWhen: string[], tmpPrefix: string, flows?: unknown[]): Promise<Demo> {
+export async function startDemo(readyWhen: string[], tmpPrefix: string, options: DemoOptions = {}): Promise<Demo> {
   const port = await freePort();
   const mqttPort = await freePort();
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), tmpPrefix));
-  if (flows) fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows));
+  const userDir = options.userDir ?? fs.mkdtempSync(path.join(os.tmpdir(), tmpPrefix));
+  if (options.flows) fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(options.flows));
+  const env: Record<string, string | undefined> = {
+    ...process.env, PORT: String(port), MQTT_PORT: String(mqttPort), NODE_RED_USER_DIR: userDir,
+    VOCAL_SPLIT_INBOX: '', VOCAL_SPLIT_OUTBOX: '', VOCAL_SPLIT_SAMPLE: '', MQTT_BROKER: '',
+    NODE_RED_ADMIN_PASSWORD: ADMIN_PASSWORD, ...options.env,
+  };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
   const child: ChildProcess = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts', 'start.js')], {
-    env: {
-      ...process.env, PORT: String(port), MQTT_PORT: String(mqttPort), NODE_RED_USER_DIR: userDir,
-      VOCAL_SPLIT_INBOX: '', VOCAL_SPLIT_OUTBOX: '', VOCAL_SPLIT_SAMPLE: '', MQTT_BROKER: '',
-    },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -60,7 +90,7 @@ export async function startDemo(readyWhen: string[], tmpPrefix: string, flows?: 
       child.kill('SIGTERM');
       await exited;
     }
-    fs.rmSync(userDir, { recursive: true, force: true });
+    if (!options.userDir) fs.rmSync(userDir, { recursive: true, force: true });
   };
   const deadline = Date.now() + 50_000;
   while (!readyWhen.every((line) => output.includes(line))) {
@@ -70,7 +100,11 @@ export async function startDemo(readyWhen: string[], tmpPrefix: string, flows?: 
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { base: `http://127.0.0.1:${port}`, mqttPort, userDir, pid: child.pid ?? 0, output: () => output, stop };
+  const base = `http://127.0.0.1:${port}`;
+  return {
+    base, port, mqttPort, userDir, pid: child.pid ?? 0, output: () => output, stop,
+    adminToken: (password = ADMIN_PASSWORD) => adminToken(base, password),
+  };
 }
 
 /**
