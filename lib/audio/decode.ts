@@ -6,8 +6,9 @@
  * (module: node16). Around it, every input goes through the same gate:
  *   1. size limit (maxBytes) and format detection by magic bytes (probe.ts);
  *   2. a header walk against the real byte length (wav.ts / probe.ts): truncation, zero channels,
- *      impossible sample rates, and the duration limit (maxSeconds), all before any sample is
- *      allocated;
+ *      impossible sample rates, the duration limit (maxSeconds) and the decoded-size limit
+ *      (maxDecodedBytes: frames × channels × 4 bytes, so 8 channels at 192 kHz count for what they
+ *      cost), all before any sample is allocated;
  *   3. decoding (WAV PCM/float by wav.ts, everything else by audio-decode);
  *   4. a check of what came out: equal channel lengths, finite samples, rate > 0, not empty.
  * Any failure is an AudioDecodeError with a stable `code`; nothing else escapes for bad input.
@@ -30,12 +31,23 @@ export type AudioDecodeErrorCode =
 export const DEFAULT_MAX_BYTES = 512 * 1024 * 1024;
 /** 30 minutes: a long song or a live set; ~635 MB of float32 samples for stereo at 44.1 kHz. */
 export const DEFAULT_MAX_SECONDS = 30 * 60;
+/** Decoded samples (float32) of `seconds` of 48 kHz stereo: what a duration limit allows in memory. */
+export function decodedBytesFor(seconds: number): number {
+  return Math.floor(seconds * 48000 * 2 * 4);
+}
+/** 30 minutes of 48 kHz stereo as float32, ~659 MiB. */
+export const DEFAULT_MAX_DECODED_BYTES = decodedBytesFor(DEFAULT_MAX_SECONDS);
 
 export interface DecodeOptions {
   /** Refuse inputs larger than this many bytes (TOO_LARGE). Default DEFAULT_MAX_BYTES. */
   maxBytes?: number;
   /** Refuse audio longer than this, checked from the headers before decoding where they say (TOO_LARGE). Default DEFAULT_MAX_SECONDS. */
   maxSeconds?: number;
+  /**
+   * Refuse audio whose decoded samples (frames × channels × 4 bytes) would take more than this,
+   * checked from the headers before decoding where they say (TOO_LARGE). Default DEFAULT_MAX_DECODED_BYTES.
+   */
+  maxDecodedBytes?: number;
 }
 
 export interface DecodedAudio {
@@ -61,36 +73,68 @@ export async function decodeAudio(bytes: Uint8Array, options: DecodeOptions = {}
   return (await decodeAudioWithInfo(bytes, options)).audio;
 }
 
-/** Reads and decodes a file; refuses files over maxBytes before reading them. */
+/**
+ * Reads and decodes a file; refuses files over maxBytes before reading them, and WAV files whose
+ * header announces too long or too large audio after reading only the header.
+ */
 export async function decodeAudioFile(path: string, options: DecodeOptions = {}): Promise<AudioData> {
   return (await decodeAudioFileWithInfo(path, options)).audio;
 }
 
 export async function decodeAudioFileWithInfo(path: string, options: DecodeOptions = {}): Promise<DecodedAudio> {
-  const { maxBytes } = limits(options);
+  const { maxBytes, maxSeconds, maxDecodedBytes } = limits(options);
   const stat = await fs.stat(path);
   if (!stat.isFile()) throw new InvalidArgumentError('NOT_A_FILE', `${path} is not a regular file`);
   const { size } = stat;
   if (size > maxBytes) tooLarge(`file is ${size} bytes, over the ${maxBytes}-byte limit (maxBytes)`);
+  await checkWavHeaderFirst(path, size, maxSeconds, maxDecodedBytes);
   return decodeAudioWithInfo(await fs.readFile(path), options);
+}
+
+const HEADER_BYTES = 64 * 1024;
+
+/** A WAV file's duration and decoded size, from its first 64 KB: refused before the rest is read. */
+async function checkWavHeaderFirst(path: string, size: number, maxSeconds: number, maxDecodedBytes: number): Promise<void> {
+  const file = await fs.open(path, 'r');
+  let prefix: Uint8Array;
+  try {
+    const { buffer, bytesRead } = await file.read(Buffer.alloc(Math.min(HEADER_BYTES, size)), 0, Math.min(HEADER_BYTES, size), 0);
+    prefix = buffer.subarray(0, bytesRead);
+  } finally {
+    await file.close();
+  }
+  let h: WavHeader;
+  try {
+    if (detectFormat(prefix) !== 'wav') return;
+    h = parseWavHeader(prefix, size);
+  } catch {
+    return; // not WAV, a header longer than 64 KB, or damage: the whole-file decode says what is wrong
+  }
+  checkDuration(h.frames / h.sampleRate, maxSeconds);
+  checkDecodedSize(h.frames, h.channels, h.sampleRate, maxDecodedBytes);
 }
 
 /** Decodes a whole audio file held in memory, and says what it was. */
 export async function decodeAudioWithInfo(bytes: Uint8Array, options: DecodeOptions = {}): Promise<DecodedAudio> {
-  const { maxBytes, maxSeconds } = limits(options);
+  const { maxBytes, maxSeconds, maxDecodedBytes } = limits(options);
   if (!(bytes instanceof Uint8Array)) throw new AudioDecodeError('UNKNOWN_FORMAT', 'input is not a Buffer or Uint8Array');
   if (bytes.length > maxBytes) tooLarge(`input is ${bytes.length} bytes, over the ${maxBytes}-byte limit (maxBytes)`);
   const format = detectFormat(bytes);
 
-  if (format === 'wav') return decodeWav(bytes, maxSeconds);
+  if (format === 'wav') return decodeWav(bytes, maxSeconds, maxDecodedBytes);
 
   const probe = probeFor(format, bytes);
   if (probe.durationSeconds !== undefined) checkDuration(probe.durationSeconds, maxSeconds);
   if (probe.sampleRate && probe.expectedFrames !== undefined) checkDuration(probe.expectedFrames / probe.sampleRate, maxSeconds);
+  if (probe.sampleRate && probe.channels) {
+    const frames = probe.expectedFrames ?? (probe.durationSeconds !== undefined ? probe.durationSeconds * probe.sampleRate : undefined);
+    if (frames !== undefined) checkDecodedSize(frames, probe.channels, probe.sampleRate, maxDecodedBytes);
+  }
   let audio = await runCodec(format, bytes);
   audio = fixChannelCount(format, probe, audio);
   if (format === 'flac' && probe.bitDepth !== undefined) symmetricScale(audio, probe.bitDepth);
   checkOutput(audio, maxSeconds);
+  checkDecodedSize(audio.channels[0].length, audio.channels.length, audio.sampleRate, maxDecodedBytes);
   const frames = audio.channels[0].length;
   if (probe.exactFrames && probe.expectedFrames !== undefined && frames < probe.expectedFrames) {
     throw new AudioDecodeError('TRUNCATED', `${LABELS[format]}: header announces ${probe.expectedFrames} samples per channel, only ${frames} could be decoded (cut short or damaged)`);
@@ -121,9 +165,11 @@ function describeSkipped(format: AudioFormat, regions: Array<{ offset: number; b
 function limits(options: DecodeOptions): Required<DecodeOptions> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxSeconds = options.maxSeconds ?? DEFAULT_MAX_SECONDS;
+  const maxDecodedBytes = options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES;
   if (!(maxBytes > 0)) throw new InvalidArgumentError('BAD_OPTION', `maxBytes must be > 0, got ${maxBytes}`);
   if (!(maxSeconds > 0)) throw new InvalidArgumentError('BAD_OPTION', `maxSeconds must be > 0, got ${maxSeconds}`);
-  return { maxBytes, maxSeconds };
+  if (!(maxDecodedBytes > 0)) throw new InvalidArgumentError('BAD_OPTION', `maxDecodedBytes must be > 0, got ${maxDecodedBytes}`);
+  return { maxBytes, maxSeconds, maxDecodedBytes };
 }
 
 function tooLarge(message: string): never {
@@ -132,6 +178,21 @@ function tooLarge(message: string): never {
 
 function checkDuration(seconds: number, maxSeconds: number): void {
   if (seconds > maxSeconds) tooLarge(`audio lasts ${seconds.toFixed(1)} s, over the ${maxSeconds}-second limit (maxSeconds)`);
+}
+
+/** Megabytes (MiB) for people: one decimal below 10. */
+function megabytes(bytes: number): string {
+  const mb = bytes / 2 ** 20;
+  return mb < 10 ? mb.toFixed(1) : mb.toFixed(0);
+}
+
+/** Frames × channels as float32 against the limit: the memory the decoded audio will take. */
+function checkDecodedSize(frames: number, channels: number, sampleRate: number, maxDecodedBytes: number): void {
+  const bytes = frames * channels * 4;
+  if (bytes > maxDecodedBytes) {
+    tooLarge(`decoded, this audio would take ${megabytes(bytes)} MB (${channels} ch × ${sampleRate} Hz × ${(frames / sampleRate).toFixed(1)} s`
+      + ` as 32-bit samples), over the ${megabytes(maxDecodedBytes)} MB limit (maxDecodedBytes)`);
+  }
 }
 
 function probeFor(format: Exclude<AudioFormat, 'wav'>, bytes: Uint8Array): StreamProbe {
@@ -145,9 +206,10 @@ function probeFor(format: Exclude<AudioFormat, 'wav'>, bytes: Uint8Array): Strea
   }
 }
 
-async function decodeWav(bytes: Uint8Array, maxSeconds: number): Promise<DecodedAudio> {
+async function decodeWav(bytes: Uint8Array, maxSeconds: number, maxDecodedBytes: number): Promise<DecodedAudio> {
   const h = parseWavHeader(bytes);
   checkDuration(h.frames / h.sampleRate, maxSeconds);
+  checkDecodedSize(h.frames, h.channels, h.sampleRate, maxDecodedBytes);
   if (h.dataLength === 0) throw new AudioDecodeError('EMPTY', 'WAV: data chunk holds no sample frames');
   const pcm = h.codec === 'pcm' || h.codec === 'float';
   const audio = pcm

@@ -49,12 +49,13 @@ export class StreamMasker {
       this.weights[j] = up;
       this.weights[step + j] = 1 - up;
     }
-    const cap = 2 * T;
-    this.history = new Float32Array(cap * F);
-    this.re = new Float32Array(cap * bins);
-    this.im = new Float32Array(cap * bins);
-    this.maskSum = new Float32Array(cap * F);
-    this.weightSum = new Float32Array(cap);
+    // Empty until frames arrive (they grow as needed): a stream that sends one chunk and goes away
+    // costs what that chunk needs, not a full window of look-ahead (several MB).
+    this.history = new Float32Array(0);
+    this.re = new Float32Array(0);
+    this.im = new Float32Array(0);
+    this.maskSum = new Float32Array(0);
+    this.weightSum = new Float32Array(0);
   }
 
   /** Adds the next frames; resolves with the frames whose mask became final (possibly none). */

@@ -7,7 +7,13 @@
  * the stream is disposed at that point of the queue and the key's next chunk, already queued or
  * not, starts a new one. So no work ever runs on a disposed stream, and the outputs of two streams
  * of one key never interleave.
+ *
+ * At most `maxStreams` keys are open at once (a live stream, or work queued for one): a chunk of a
+ * new key beyond that is refused (BusyError TOO_MANY_STREAMS) before anything is queued or
+ * allocated for it.
  */
+import { BusyError } from '../errors';
+
 export interface Disposable {
   dispose(): void;
 }
@@ -33,7 +39,14 @@ export class StreamRegistry<S extends Disposable> {
   private readonly entries = new Map<string, Entry<S>>();
   private closed = false;
 
-  constructor(private readonly options: { idleMs: number; onIdle?(key: string): void }) {}
+  constructor(private readonly options: {
+    idleMs: number;
+    onIdle?(key: string): void;
+    /** Keys open at once; default unlimited. */
+    maxStreams?: number;
+    /** The error for a refused key; default a BusyError in English. */
+    tooMany?(key: string, maxStreams: number): Error;
+  }) {}
 
   /** Keys with a live stream. */
   get size(): number {
@@ -51,6 +64,10 @@ export class StreamRegistry<S extends Disposable> {
    * stream. With `last`, the stream is disposed after `work` (the stream ended).
    */
   run<R>(key: string, create: () => Promise<S>, work: (stream: S) => Promise<R>, options: { last?: boolean } = {}): Promise<R> {
+    const max = this.options.maxStreams ?? Infinity;
+    if (!this.entries.has(key) && this.entries.size >= max) {
+      return Promise.reject(this.options.tooMany?.(key, max) ?? new BusyError('TOO_MANY_STREAMS', `${max} live streams are open already, the most this node takes`));
+    }
     return this.enqueue(key, async (e) => {
       if (this.closed) throw new StreamClosedError(key);
       e.stream ??= await create();

@@ -11,7 +11,7 @@ import { MODEL_RESAMPLING } from '../../lib/model/signal-framing';
 import { serve, serveRejected } from '../shared/serve';
 import { isIntegerIn } from '../shared/settings';
 import { audioSummary } from '../shared/summary';
-import { modeSetting, streamSettings, type StreamNodeDef } from '../shared/stream';
+import { modeSetting, streamQueueLimit, streamSettings, type StreamNodeDef } from '../shared/stream';
 import { istftStreamStage } from '../shared/stream-chain';
 
 interface IstftNodeDef extends NodeDef, StreamNodeDef {
@@ -31,7 +31,7 @@ export = function register(RED: NodeAPI): void {
       const settings = streamSettings(config);
       if ('error' in settings) return serveRejected(this, RED._(settings.error, { value: String(settings.value) }));
       const stage = istftStreamStage(RED, this, settings, rate === 'original');
-      return serve(RED, this, { work: (msg) => stage.work(msg), onClose: () => stage.close() });
+      return serve(RED, this, { queueLimit: streamQueueLimit(settings), work: (msg) => stage.work(msg), onClose: () => stage.close() });
     }
     serve(RED, this, {
       async work(msg, { signal, progress }) {

@@ -1,8 +1,11 @@
 /**
  * Audio from a message, as the decode and vocal-split nodes take it: bytes, or a file path inside
  * the node's folder (lib/paths), each refused past the node's size and duration limits before any
- * decoding; audio { sampleRate, channels } is checked against the duration limit too.
+ * decoding; audio { sampleRate, channels } is checked against the duration limit too. The decoded
+ * size (frames × channels, as float32) may be what Max length of 48 kHz stereo would take, no more:
+ * a short 8-channel 192 kHz file costs as much memory as a long stereo one.
  */
+import { decodedBytesFor } from '../../lib/audio/decode';
 import type { AudioData } from '../../lib/audio/types';
 import { findAudioProblem } from '../../lib/audio/validate';
 import { AudioDecodeError } from '../../lib/errors';
@@ -19,7 +22,7 @@ export interface InputLimits {
 /** What a job's worker reads its audio from, with the limits it decodes under. */
 export interface PayloadSource {
   input: Uint8Array | string | AudioData;
-  decode: { maxSeconds: number; maxBytes: number };
+  decode: { maxSeconds: number; maxBytes: number; maxDecodedBytes: number };
 }
 
 /**
@@ -28,7 +31,7 @@ export interface PayloadSource {
  * bytes, a path or audio (the node names what came). Decoding happens in the worker pool.
  */
 export async function sourceOfPayload(payload: unknown, limits: InputLimits, acceptAudio: boolean): Promise<PayloadSource | undefined> {
-  const decode = { maxSeconds: limits.maxSeconds, maxBytes: Math.floor(limits.maxMegabytes * 2 ** 20) };
+  const decode = { maxSeconds: limits.maxSeconds, maxBytes: Math.floor(limits.maxMegabytes * 2 ** 20), maxDecodedBytes: decodedBytesFor(limits.maxSeconds) };
   if (isBytes(payload)) {
     // Refused before the bytes are copied for the worker.
     if (payload.length > decode.maxBytes) {

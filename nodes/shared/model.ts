@@ -38,6 +38,8 @@ export interface ServeModelOptions {
   model: string;
   backend: BackendChoice;
   concurrency: number;
+  /** Messages that may wait (see serve); default serve's. */
+  queueLimit?: number;
   work(msg: NodeMessageInFlow, ctx: ModelJobContext): Promise<Outputs>;
   /** Runs on close, before the model handle is disposed (drop live streams, ...). */
   onClose?(): Promise<void>;
@@ -55,6 +57,7 @@ export function serveModel(RED: NodeAPI, node: Node, options: ServeModelOptions)
   let slow = false;
   serve(RED, node, {
     concurrency: options.concurrency,
+    queueLimit: options.queueLimit,
     ready: model.backend.then((b) => {
       backendName = b.name;
       // 'auto' without onnxruntime-node (an offline install drops it) works, several times slower: say so.

@@ -2,13 +2,19 @@
  * The message loop every vocal-split node shares (Node-RED glue only; the work is in lib/):
  * a per-node queue running `concurrency` jobs at once, status (idle / progress in % / red reason),
  * errors through done(err) so a Catch node sees them, msg pass-through left to `work`, and a close
- * that aborts the running jobs and drops the queued ones, each finished with done() and no output.
+ * that aborts the running jobs and drops the queued ones, each finished with done() and no output
+ * (a message from an http in node is answered 503 then: nothing else is left to answer it).
+ * The queue holds at most `queueLimit` waiting messages: one more fails at once with a BusyError
+ * (code QUEUE_FULL, which the example flows answer with HTTP 503 and Retry-After).
  *
  * Every node's message catalog carries the `common` block used here (test/node_locales_spec checks it).
  */
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
+import { BusyError } from '../../lib/errors';
 import { JobQueue, throttle } from '../../lib/jobs';
 import { eitherSignal, watchRequester } from './requester';
+import { answerUnavailable } from './http-answer';
+import { DEFAULT_QUEUE_LIMIT } from './settings';
 
 /** One message per output; null sends nothing there. */
 export type Outputs = Array<NodeMessage | null>;
@@ -26,6 +32,8 @@ export interface JobContext {
 export interface ServeOptions {
   /** Jobs run at once; default 1. */
   concurrency?: number;
+  /** Messages that may wait for a free slot; default DEFAULT_QUEUE_LIMIT. */
+  queueLimit?: number;
   /** Jobs wait for it (e.g. the model loading); if it fails, the status turns red and every message fails with its error. */
   ready?: Promise<unknown>;
   /** Status while nothing runs (e.g. the backend's name); default none. */
@@ -66,6 +74,12 @@ export function serve(RED: NodeAPI, node: Node, options: ServeOptions): void {
   let lastError: string | undefined;
   let ready = options.ready ?? Promise.resolve();
   const idle = (): NodeStatus => options.idleStatus?.() ?? {};
+  const queueLimit = options.queueLimit ?? DEFAULT_QUEUE_LIMIT;
+  /** Ends a job that will not run (the node is closing): an open HTTP request gets its 503. */
+  const answerClosing = (job: Job): void => {
+    answerUnavailable(job.msg, RED._('common.errors.closing'));
+    job.done();
+  };
 
   const showProgress = (): void => {
     const jobs = [...running];
@@ -107,7 +121,7 @@ export function serve(RED: NodeAPI, node: Node, options: ServeOptions): void {
       running.delete(job);
       if (requesterGone.aborted) node.log(RED._('common.log.abandoned'));
       if (signal.aborted) {
-        job.done(); // closing or abandoned: ended cleanly, nothing sent (see the help: "Closing")
+        answerClosing(job); // closing or abandoned: ended cleanly, nothing sent (see the help: "Closing")
         if (running.size === 0 && queue.waiting === 0) node.status(idle());
         return;
       }
@@ -118,7 +132,7 @@ export function serve(RED: NodeAPI, node: Node, options: ServeOptions): void {
     }
     running.delete(job);
     if (signal.aborted) {
-      job.done();
+      answerClosing(job);
       return;
     }
     lastError = undefined;
@@ -153,11 +167,16 @@ export function serve(RED: NodeAPI, node: Node, options: ServeOptions): void {
   }
 
   node.on('input', (msg, send, done) => {
-    if (!queue.push({ msg, send, done, fraction: 0 })) done();
+    if (queue.waiting >= queueLimit) {
+      done(new BusyError('QUEUE_FULL', RED._('common.errors.queueFull', { count: queue.waiting })));
+      return;
+    }
+    const job: Job = { msg, send, done, fraction: 0 };
+    if (!queue.push(job)) answerClosing(job);
   });
 
   node.on('close', (_removed: boolean, closed: () => void) => {
-    queue.close((job) => job.done()).then(async ({ aborted, dropped }) => {
+    queue.close(answerClosing).then(async ({ aborted, dropped }) => {
       if (aborted + dropped > 0) node.log(RED._('common.log.closed', { aborted, dropped }));
       await options.onClose?.();
     }).catch((err: unknown) => {

@@ -30,6 +30,14 @@ export function backendSetting(value: unknown): BackendChoice | undefined {
   return BACKEND_CHOICES.find((b) => b === v);
 }
 
+/** Messages that may wait in a node's queue (more are refused: BusyError QUEUE_FULL); default 16. */
+export const DEFAULT_QUEUE_LIMIT = 16;
+
+export function queueLimitSetting(value: unknown): number | undefined {
+  const n = numberSetting(value, DEFAULT_QUEUE_LIMIT);
+  return isIntegerIn(n, 1, 10000) ? n : undefined;
+}
+
 /** WAV sample formats: 16/24-bit PCM or 32-bit float. */
 export function bitDepthSetting(value: unknown): 16 | 24 | 32 | undefined {
   const n = numberSetting(value, 16);

@@ -8,6 +8,8 @@ import { findAudioProblem } from '../../lib/audio/validate';
 import { describePayload, isAudioData, isBytes } from '../../lib/payloads';
 import { DEFAULT_LATENCY, isLatencyPreset, type LatencyPreset } from '../../lib/stream/latency';
 import { decodePcm, encodePcm, isPcmEncoding, type PcmEncoding } from '../../lib/stream/pcm';
+import { BusyError } from '../../lib/errors';
+import { printable } from '../../lib/printable';
 import { StreamRegistry } from '../../lib/stream/stream-registry';
 import { MAX_STREAM_CHANNELS, type StreamFormat } from '../../lib/stream/stream-separator';
 import { isIntegerIn, numberSetting } from './settings';
@@ -21,7 +23,11 @@ export interface StreamSettings {
   channels: number;
   latency: LatencyPreset;
   idleSeconds: number;
+  /** Live streams at once; a chunk opening one more is refused (BusyError TOO_MANY_STREAMS). */
+  maxStreams: number;
 }
+
+export const DEFAULT_MAX_STREAMS = 32;
 
 export interface StreamNodeDef {
   mode?: string;
@@ -31,6 +37,7 @@ export interface StreamNodeDef {
   pcmChannels?: string | number;
   latency?: string;
   idleTimeout?: string | number;
+  maxStreams?: string | number;
 }
 
 /** 'stream' or 'file' (the default); undefined if neither. */
@@ -52,14 +59,29 @@ export function streamSettings(config: StreamNodeDef): StreamSettings | { error:
   if (!isLatencyPreset(latency)) return { error: 'common.stream.errors.latency', value: config.latency };
   const idleSeconds = numberSetting(config.idleTimeout, 10);
   if (!(idleSeconds > 0 && idleSeconds <= 3600)) return { error: 'common.stream.errors.idle', value: config.idleTimeout };
-  return { key, encoding, sampleRate, channels, latency, idleSeconds };
+  const maxStreams = numberSetting(config.maxStreams, DEFAULT_MAX_STREAMS);
+  if (!isIntegerIn(maxStreams, 1, 10000)) return { error: 'common.stream.errors.maxStreams', value: config.maxStreams };
+  return { key, encoding, sampleRate, channels, latency, idleSeconds, maxStreams };
 }
 
-/** A node's live streams, dropped after the node's idle timeout with a line in its log. */
-export function nodeStreamRegistry<S extends { dispose(): void }>(RED: NodeAPI, node: Node, settings: Pick<StreamSettings, 'idleSeconds'>): StreamRegistry<S> {
+/**
+ * Chunks that may wait in a stream-mode node's queue: several per open stream (chunks arrive while
+ * the previous ones are worked on), and no more.
+ */
+export function streamQueueLimit(settings: Pick<StreamSettings, 'maxStreams'>): number {
+  return 8 * settings.maxStreams;
+}
+
+/**
+ * A node's live streams: at most its Max streams, each dropped after the node's idle timeout with a
+ * line in its log (the key is a topic from outside: logged printable, see lib/printable).
+ */
+export function nodeStreamRegistry<S extends { dispose(): void }>(RED: NodeAPI, node: Node, settings: Pick<StreamSettings, 'idleSeconds' | 'maxStreams'>): StreamRegistry<S> {
   return new StreamRegistry<S>({
     idleMs: settings.idleSeconds * 1000,
-    onIdle: (key) => node.log(RED._('common.stream.log.idle', { key, seconds: settings.idleSeconds })),
+    maxStreams: settings.maxStreams,
+    tooMany: (key, max) => new BusyError('TOO_MANY_STREAMS', RED._('common.stream.errors.tooMany', { key: printable(key), max })),
+    onIdle: (key) => node.log(RED._('common.stream.log.idle', { key: printable(key), seconds: settings.idleSeconds })),
   });
 }
 

@@ -13,7 +13,7 @@ import { DEFAULT_FRAMING, MODEL_RESAMPLING } from '../../lib/model/signal-framin
 import { serve, serveRejected } from '../shared/serve';
 import { isIntegerIn, isPowerOfTwo, numberSetting } from '../shared/settings';
 import { spectrogramSummary } from '../shared/summary';
-import { modeSetting, streamSettings, type StreamNodeDef } from '../shared/stream';
+import { modeSetting, streamQueueLimit, streamSettings, type StreamNodeDef } from '../shared/stream';
 import { stftStreamStage } from '../shared/stream-chain';
 
 interface StftNodeDef extends NodeDef, StreamNodeDef {
@@ -42,7 +42,7 @@ export = function register(RED: NodeAPI): void {
       const settings = streamSettings(config);
       if ('error' in settings) return serveRejected(this, RED._(settings.error, { value: String(settings.value) }));
       const stage = stftStreamStage(RED, this, settings, { fftSize, hop }, toModelRate);
-      return serve(RED, this, { work: (msg) => stage.work(msg), onClose: () => stage.close() });
+      return serve(RED, this, { queueLimit: streamQueueLimit(settings), work: (msg) => stage.work(msg), onClose: () => stage.close() });
     }
     serve(RED, this, {
       async work(msg, { signal, progress }) {

@@ -12,7 +12,7 @@ import { computeMask } from '../../lib/separate';
 import { serveModel } from '../shared/model';
 import { serveRejected } from '../shared/serve';
 import { backendSetting, concurrencySetting } from '../shared/settings';
-import { modeSetting, streamSettings, type StreamNodeDef } from '../shared/stream';
+import { modeSetting, streamQueueLimit, streamSettings, type StreamNodeDef } from '../shared/stream';
 import { maskStreamStage } from '../shared/stream-chain';
 import { STREAM_CONCURRENCY } from '../shared/separate-stream-mode';
 
@@ -39,6 +39,7 @@ export = function register(RED: NodeAPI): void {
         model: config.model ?? '',
         backend: backendChoice,
         concurrency: STREAM_CONCURRENCY,
+        queueLimit: streamQueueLimit(settings),
         work: (msg, { backend }) => stage.work(msg, backend),
         onClose: () => stage.close(),
       });

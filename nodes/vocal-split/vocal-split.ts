@@ -10,8 +10,8 @@ import { sharedAudioPool } from '../../lib/workers';
 import { serveModel } from '../shared/model';
 import { serveRejected } from '../shared/serve';
 import { sourceOfPayload } from '../shared/input';
-import { backendSetting, bitDepthSetting, concurrencySetting, maxMegabytesSetting, maxSecondsSetting, rateSetting } from '../shared/settings';
-import { modeSetting, streamSettings, type StreamNodeDef } from '../shared/stream';
+import { backendSetting, bitDepthSetting, concurrencySetting, maxMegabytesSetting, maxSecondsSetting, queueLimitSetting, rateSetting } from '../shared/settings';
+import { modeSetting, streamQueueLimit, streamSettings, type StreamNodeDef } from '../shared/stream';
 import { STREAM_CONCURRENCY, SeparateStreamMode } from '../shared/separate-stream-mode';
 import { servePool, type PoolSettings } from './pool-mode';
 
@@ -26,6 +26,7 @@ interface VocalSplitNodeDef extends NodeDef, StreamNodeDef, PoolSettings {
   maxSeconds?: string | number;
   maxMegabytes?: string | number;
   folder?: string;
+  queueLimit?: string | number;
 }
 
 const OUTPUTS = ['auto', 'wav', 'audio'] as const;
@@ -48,6 +49,8 @@ export = function register(RED: NodeAPI): void {
     if (!maxSeconds) return serveRejected(this, RED._('common.errors.maxSeconds', { value: String(config.maxSeconds) }));
     const maxMegabytes = maxMegabytesSetting(config.maxMegabytes);
     if (!maxMegabytes) return serveRejected(this, RED._('common.errors.maxMegabytes', { value: String(config.maxMegabytes) }));
+    const queueLimit = queueLimitSetting(config.queueLimit);
+    if (!queueLimit) return serveRejected(this, RED._('common.errors.queueLimit', { value: String(config.queueLimit) }));
     const limits = { maxSeconds, maxMegabytes, folder: (config.folder ?? '').trim() };
     const mode = modeSetting(config.mode);
     if (!mode) return serveRejected(this, RED._('common.stream.errors.mode', { value: String(config.mode) }));
@@ -59,6 +62,7 @@ export = function register(RED: NodeAPI): void {
         model: config.model ?? '',
         backend: backendChoice,
         concurrency: STREAM_CONCURRENCY,
+        queueLimit: streamQueueLimit(settings),
         work: (msg, { backend, signal }) => streams.work(msg, backend, signal),
         onClose: () => streams.close(),
         idleText: (name) => `${name} · ${RED._('common.stream.status.streams', { count: streams.streams })}`,
@@ -72,6 +76,7 @@ export = function register(RED: NodeAPI): void {
       model: config.model ?? '',
       backend: backendChoice,
       concurrency,
+      queueLimit,
       async work(msg, { backend, separateOptions }) {
         const payload: unknown = msg.payload;
         const source = await sourceOfPayload(payload, limits, true);
