@@ -7,8 +7,9 @@ import mqtt from 'mqtt';
 import { decodeAudio } from '../lib/audio/decode';
 import { resample } from '../lib/audio/resample';
 import { encodePcm } from '../lib/stream/pcm';
-import { assertStemsOfSong, postOnFreshConnection, startDemo, type Demo } from './support/demo';
+import { assertStemsOfSong, peakRss, postOnFreshConnection, resetPeakRss, startDemo, type Demo } from './support/demo';
 import { FIXTURES, MIR1K_SAMPLE } from './support/paths';
+import { BIG_MULTICHANNEL_WAV, wavHeader } from './support/wav-header';
 
 /** `npm start`'s script, as a user runs it: the real embedded Node-RED with the example flows. */
 describe('npm start (embedded Node-RED with the example flows)', function () {
@@ -20,7 +21,8 @@ describe('npm start (embedded Node-RED with the example flows)', function () {
 
   before(async function () {
     // Up, flows started, and the jukebox flow connected to the embedded broker.
-    demo = await startDemo(['is running', 'Started flows', 'Connected to broker'], 'vocal-split-start-');
+    // Kept stems of the karaoke page: 2 MB here, so a few short songs overflow it.
+    demo = await startDemo(['is running', 'Started flows', 'Connected to broker'], 'vocal-split-start-', { env: { VOCAL_SPLIT_KEEP_MB: '2' } });
     ({ base, userDir, mqttPort } = demo);
   });
 
@@ -28,10 +30,12 @@ describe('npm start (embedded Node-RED with the example flows)', function () {
     await demo.stop();
   });
 
-  it('serves the editor, with our node in the palette', async function () {
+  it('serves the editor, with our node in the palette (the admin API after a login only)', async function () {
     const editor = await fetch(`${base}/`);
     assert.equal(editor.status, 200);
-    const nodes = await fetch(`${base}/nodes`, { headers: { Accept: 'application/json' } });
+    assert.equal((await fetch(`${base}/nodes`, { headers: { Accept: 'application/json' } })).status, 401);
+    const token = await demo.adminToken();
+    const nodes = await fetch(`${base}/nodes`, { headers: { Accept: 'application/json', Authorization: `Bearer ${token}` } });
     const list = (await nodes.json()) as Array<{ module: string; types: string[] }>;
     const ours = list.filter((n) => n.module === 'node-red-contrib-vocal-split').flatMap((n) => n.types);
     assert.ok(ours.includes('vocal-split-decode'), `palette has ${ours.join(', ')}`);
@@ -243,7 +247,8 @@ describe('npm start (embedded Node-RED with the example flows)', function () {
 
   it('runs the pieces flow (decode → STFT → U-Net mask → apply mask → iSTFT → encode) from its inject button', async function () {
     this.timeout(60_000);
-    const inject = await fetch(`${base}/inject/e5c0inject000001`, { method: 'POST' });
+    assert.equal((await fetch(`${base}/inject/e5c0inject000001`, { method: 'POST' })).status, 401, 'no login, no inject');
+    const inject = await fetch(`${base}/inject/e5c0inject000001`, { method: 'POST', headers: { Authorization: `Bearer ${await demo.adminToken()}` } });
     assert.equal(inject.status, 200);
     const song = fs.readFileSync(path.join(FIXTURES, 'audio', 'mp3_stereo_44k.mp3'));
     const mixture = await decodeAudio(song);
@@ -256,5 +261,167 @@ describe('npm start (embedded Node-RED with the example flows)', function () {
       await new Promise((r) => setTimeout(r, 250));
     }
     await assertStemsOfSong(song, fs.readFileSync(outs[0]), fs.readFileSync(outs[1]));
+  });
+
+  it('keeps the page\'s stems bounded in bytes: the oldest songs go once VOCAL_SPLIT_KEEP_MB is full', async function () {
+    this.timeout(120_000);
+    const urls: Array<{ vocals: string; accompaniment: string }> = [];
+    let kept = 0;
+    for (const name of ['Kenshin_2_10.wav', 'Ani_1_06.wav', 'khair_2_03.wav']) {
+      const response = await postOnFreshConnection(`${base}/karaoke?stem=both`, fs.readFileSync(path.join(MIR1K_SAMPLE, name)));
+      assert.equal(response.status, 200);
+      urls.push(JSON.parse(response.body.toString()) as { vocals: string; accompaniment: string });
+      kept = fs.statSync(path.join(MIR1K_SAMPLE, name)).size * 2;
+    }
+    const status = async (url: string): Promise<number> => (await fetch(`${base}/${url}`)).status;
+    // 0.64 + 0.83 + 1.32 MB of stems: the two oldest songs made way for the last one.
+    assert.deepEqual(await Promise.all(urls.flatMap((u) => [status(u.vocals), status(u.accompaniment)])), [404, 404, 404, 404, 200, 200]);
+    assert.ok(kept < 2 * 2 ** 20);
+  });
+
+  it('answers uploads past the queue limit with 503 + Retry-After and the others with their stems', async function () {
+    this.timeout(120_000);
+    const song = fs.readFileSync(path.join(FIXTURES, 'audio', 'wav_s16_mono_48k.wav'));
+    const answers = await Promise.all(Array.from({ length: 40 }, () => postOnFreshConnection(`${base}/karaoke`, song)));
+    const busy = answers.filter((a) => a.status === 503);
+    const done = answers.filter((a) => a.status === 200);
+    assert.equal(busy.length + done.length, 40, `every request answered: ${answers.map((a) => a.status).join(' ')}`);
+    assert.ok(busy.length > 0, 'one running and 16 waiting at most: the rest refused');
+    for (const b of busy) {
+      assert.equal(b.headers['retry-after'], '10');
+      assert.match((JSON.parse(b.body.toString()) as { error: string }).error, /busy: 16 messages are waiting already \(Queue limit\)/);
+    }
+    for (const d of done) assert.equal((await decodeAudio(d.body)).channels[0].length, 48000);
+  });
+
+  describe('the folder watch flow', function () {
+    const inbox = (...p: string[]): string => path.join(userDir, 'inbox', ...p);
+    const outbox = (...p: string[]): string => path.join(userDir, 'outbox', ...p);
+    const until = async (what: string, ok: () => boolean, ms = 100_000): Promise<void> => {
+      const deadline = Date.now() + ms;
+      while (!ok()) {
+        if (Date.now() > deadline) throw new Error(`${what}: inbox ${fs.readdirSync(inbox()).join(', ')}; outbox ${fs.readdirSync(outbox()).join(', ')}\n${output()}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
+    const has = (file: string): boolean => fs.existsSync(file);
+
+    it('waits for a file to stop growing: a song copied in two halves 2.5 s apart is split whole', async function () {
+      this.timeout(120_000);
+      const song = fs.readFileSync(path.join(MIR1K_SAMPLE, 'stool_4_06.wav'));
+      const file = inbox('stool_4_06.wav');
+      fs.writeFileSync(file, song.subarray(0, song.length >> 1));
+      await new Promise((r) => setTimeout(r, 2500));
+      fs.appendFileSync(file, song.subarray(song.length >> 1));
+      await until('stool_4_06.wav in done/', () => has(inbox('done', 'stool_4_06.wav')));
+      assert.ok(!has(inbox('failed', 'stool_4_06.wav')), 'the half file was never read');
+      await assertStemsOfSong(song, fs.readFileSync(outbox('stool_4_06.vocals.wav')), fs.readFileSync(outbox('stool_4_06.accompaniment.wav')));
+    });
+
+    it('never overwrites: track.wav and track.mp3 get names of their own, and a file already in the outbox stays', async function () {
+      this.timeout(120_000);
+      fs.writeFileSync(outbox('track.vocals.wav'), 'mine');
+      const songs = [fs.readFileSync(path.join(MIR1K_SAMPLE, 'yifen_5_11.wav')), fs.readFileSync(path.join(FIXTURES, 'audio', 'mp3_stereo_44k.mp3'))];
+      fs.writeFileSync(inbox('track.wav'), songs[0]);
+      fs.writeFileSync(inbox('track.mp3'), songs[1]);
+      await until('both in done/', () => has(inbox('done', 'track.wav')) && has(inbox('done', 'track.mp3')));
+      assert.equal(fs.readFileSync(outbox('track.vocals.wav'), 'utf8'), 'mine');
+      assert.ok(!has(outbox('track.accompaniment.wav')), 'a pair is never split over two names');
+      const pairs = ['track (2)', 'track (3)'].map((b) => [fs.readFileSync(outbox(`${b}.vocals.wav`)), fs.readFileSync(outbox(`${b}.accompaniment.wav`))]);
+      const lengths = await Promise.all(songs.map(async (s) => (await decodeAudio(s)).channels[0].length));
+      for (const [vocals, accompaniment] of pairs) {
+        const k = lengths.indexOf((await decodeAudio(vocals)).channels[0].length);
+        assert.ok(k >= 0);
+        await assertStemsOfSong(songs[k], vocals, accompaniment);
+      }
+      assert.deepEqual(fs.readdirSync(outbox()).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left');
+    });
+
+    it('never follows a link out of the inbox: it goes to failed/ with a reason that says nothing about the target', async function () {
+      this.timeout(60_000);
+      const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'vocal-split-outside-'));
+      try {
+        const target = path.join(outside, 'private.wav');
+        fs.copyFileSync(path.join(MIR1K_SAMPLE, 'bug_5_07.wav'), target);
+        fs.symlinkSync(target, inbox('leak.wav'));
+        await until('leak.wav in failed/', () => has(inbox('failed', 'leak.wav.reason.txt')));
+        assert.match(fs.readFileSync(inbox('failed', 'leak.wav.reason.txt'), 'utf8'), /leak\.wav: no such file in the node's folder/);
+        assert.ok(fs.lstatSync(inbox('failed', 'leak.wav')).isSymbolicLink(), 'the link itself was moved');
+        assert.ok(!fs.readdirSync(outbox()).some((f) => f.startsWith('leak')));
+        assert.ok(fs.readFileSync(target).equals(fs.readFileSync(path.join(MIR1K_SAMPLE, 'bug_5_07.wav'))), 'the target is untouched');
+      } finally {
+        fs.rmSync(outside, { recursive: true, force: true });
+      }
+    });
+
+    it('refuses 3 GB and 5 GB files and a 522 MB 8-channel 192 kHz WAV (sparse) before reading them: failed/ with the reason, peak RSS under 1.5 GB', async function () {
+      this.timeout(100_000);
+      resetPeakRss(demo.pid);
+      const big = (name: string, bytes: number, header: Uint8Array = new Uint8Array(0)): void => {
+        const tmp = inbox(`.${name}`); // made hidden, then renamed in whole: the watch sees one finished file
+        fs.writeFileSync(tmp, header);
+        fs.truncateSync(tmp, bytes);
+        fs.renameSync(tmp, inbox(name));
+      };
+      big('three.wav', 3 * 2 ** 30);
+      big('five.mp3', 5 * 2 ** 30);
+      big('eight-channels.wav', 44 + BIG_MULTICHANNEL_WAV.dataBytes, wavHeader(BIG_MULTICHANNEL_WAV));
+      const reason = (f: string): string => fs.readFileSync(inbox('failed', `${f}.reason.txt`), 'utf8');
+      await until('all three in failed/', () => ['three.wav', 'five.mp3', 'eight-channels.wav'].every((f) => has(inbox('failed', `${f}.reason.txt`))));
+      assert.match(reason('three.wav'), /file is 3221225472 bytes, over the 536870912-byte limit/);
+      assert.match(reason('five.mp3'), /file is 5368709120 bytes, over the 536870912-byte limit/);
+      assert.match(reason('eight-channels.wav'), /decoded, this audio would take 1991 MB \(8 ch × 192000 Hz × 339\.8 s/);
+      const peak = peakRss(demo.pid);
+      assert.ok(peak < 1.5 * 2 ** 30, `peak RSS ${(peak / 2 ** 20).toFixed(0)} MB`);
+      assert.equal((await fetch(`${base}/karaoke`)).status, 200, 'still up');
+    });
+  });
+
+  it('caps live streams per node: players past Max streams hear TOO_MANY_STREAMS on their …/error topic', async function () {
+    this.timeout(60_000);
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { reconnectPeriod: 0 });
+    try {
+      const errors = new Map<string, { code: string; error: string }>();
+      client.on('message', (topic, payload) => errors.set(topic, JSON.parse(payload.toString()) as { code: string; error: string }));
+      await client.subscribeAsync('jukebox/live/+/error', { qos: 1 });
+      const chunk = encodePcm([new Float32Array(4410), new Float32Array(4410)], 's16le');
+      for (let p = 0; p < 100; p++) await client.publishAsync(`jukebox/live/p${p}/in`, chunk, { qos: 1 });
+      // 32 players were taken (the live example's Max streams), the other 68 refused.
+      while (errors.size < 68) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(errors.size, 68);
+      for (const e of errors.values()) assert.equal(e.code, 'TOO_MANY_STREAMS');
+      assert.deepEqual([...errors.keys()].sort(), Array.from({ length: 68 }, (_, i) => `jukebox/live/p${i + 32}/error`).sort());
+      assert.match(errors.get('jukebox/live/p99/error')?.error ?? '', /stream 'jukebox\/live\/p99\/in' refused: 32 live streams are open already \(Max streams\)/);
+    } finally {
+      await client.endAsync();
+    }
+  });
+
+  it('answers requests in flight with 503 + Retry-After when the flows are redeployed, and serves again afterwards', async function () {
+    this.timeout(120_000);
+    const song = fs.readFileSync(path.join(MIR1K_SAMPLE, 'titon_4_10.wav'));
+    const uploads = Array.from({ length: 6 }, () => postOnFreshConnection(`${base}/karaoke`, song));
+    await new Promise((r) => setTimeout(r, 500));
+    const token = await demo.adminToken();
+    const flows = await (await fetch(`${base}/flows`, { headers: { Authorization: `Bearer ${token}` } })).json();
+    const deploy = await fetch(`${base}/flows`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
+      body: JSON.stringify(flows),
+    });
+    assert.equal(deploy.status, 204);
+    const answers = await Promise.all(uploads);
+    const statuses = answers.map((a) => a.status);
+    assert.ok(statuses.every((s) => s === 200 || s === 503), statuses.join(' '));
+    assert.ok(statuses.includes(503), statuses.join(' '));
+    for (const a of answers.filter((x) => x.status === 503)) {
+      assert.equal(a.headers['retry-after'], '10');
+      assert.match((JSON.parse(a.body.toString()) as { error: string }).error, /closing \(redeploy or shutdown\)/);
+    }
+    // The new flows register their routes as they start (the deploy answers before that).
+    while ((await fetch(`${base}/karaoke`)).status !== 200) await new Promise((r) => setTimeout(r, 200));
+    const again = await postOnFreshConnection(`${base}/karaoke`, song);
+    assert.equal(again.status, 200);
   });
 });

@@ -112,7 +112,7 @@ export async function startDemo(readyWhen: string[], tmpPrefix: string, options:
  * fetch would reuse a pooled socket that the server may be closing after its 5 s keep-alive timeout,
  * and the write then fails with EPIPE.
  */
-export function postOnFreshConnection(url: string, body: Buffer): Promise<{ status: number; contentType: string; body: Buffer }> {
+export function postOnFreshConnection(url: string, body: Buffer): Promise<{ status: number; contentType: string; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, {
       method: 'POST', agent: false,
@@ -120,7 +120,7 @@ export function postOnFreshConnection(url: string, body: Buffer): Promise<{ stat
     }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (d: Buffer) => chunks.push(d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type']), body: Buffer.concat(chunks) }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type']), headers: res.headers, body: Buffer.concat(chunks) }));
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -145,4 +145,16 @@ export async function assertStemsOfSong(song: Buffer, vocalsWav: Buffer, accompa
     }
   }
   assert.ok(err < 1e-4, `|vocals + accompaniment − song| ≤ ${err}`);
+}
+
+/** Resets a process's peak RSS (Linux: /proc/<pid>/clear_refs), so peakRss() measures from now on. */
+export function resetPeakRss(pid: number): void {
+  fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+}
+
+/** A process's peak RSS in bytes since it started or since resetPeakRss (VmHWM). */
+export function peakRss(pid: number): number {
+  const kb = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!kb) throw new Error(`no VmHWM for process ${pid}`);
+  return Number(kb[1]) * 1024;
 }
