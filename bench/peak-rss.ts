@@ -8,3 +8,14 @@ export function peakRssMB(pid: number | 'self' = 'self'): number {
   const kB = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return kB ? Math.round(Number(kB[1]) / 1024) : Math.round(process.resourceUsage().maxRSS / 1024);
 }
+
+/** Resets a process's peak RSS (Linux: /proc/<pid>/clear_refs), so peakRssMB measures from now on. */
+export function resetPeakRss(pid: number): void {
+  fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+}
+
+/** A process's RSS now, in MB (VmRSS). */
+export function rssMB(pid: number | 'self' = 'self'): number {
+  const kB = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return kB ? Math.round(Number(kB[1]) / 1024) : 0;
+}

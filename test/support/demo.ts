@@ -112,11 +112,11 @@ export async function startDemo(readyWhen: string[], tmpPrefix: string, options:
  * fetch would reuse a pooled socket that the server may be closing after its 5 s keep-alive timeout,
  * and the write then fails with EPIPE.
  */
-export function postOnFreshConnection(url: string, body: Buffer): Promise<{ status: number; contentType: string; headers: http.IncomingHttpHeaders; body: Buffer }> {
+export function postOnFreshConnection(url: string, body: Buffer, headers: http.OutgoingHttpHeaders = {}): Promise<{ status: number; contentType: string; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, {
       method: 'POST', agent: false,
-      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': body.length },
+      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': body.length, ...headers },
     }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (d: Buffer) => chunks.push(d));
@@ -145,16 +145,4 @@ export async function assertStemsOfSong(song: Buffer, vocalsWav: Buffer, accompa
     }
   }
   assert.ok(err < 1e-4, `|vocals + accompaniment − song| ≤ ${err}`);
-}
-
-/** Resets a process's peak RSS (Linux: /proc/<pid>/clear_refs), so peakRss() measures from now on. */
-export function resetPeakRss(pid: number): void {
-  fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
-}
-
-/** A process's peak RSS in bytes since it started or since resetPeakRss (VmHWM). */
-export function peakRss(pid: number): number {
-  const kb = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!kb) throw new Error(`no VmHWM for process ${pid}`);
-  return Number(kb[1]) * 1024;
 }
