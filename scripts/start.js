@@ -43,10 +43,15 @@ if (!process.env.VOCAL_SPLIT_SAMPLE) {
   process.env.VOCAL_SPLIT_SAMPLE = fs.existsSync(fixture) ? fixture : path.join(process.env.VOCAL_SPLIT_INBOX, 'song.mp3');
 }
 
-/** With MQTT_PASSWORD set, the example flows' broker node logs in with it (credentials are kept unencrypted). */
-function brokerCredentials(credFile, user, password) {
+/**
+ * With MQTT_PASSWORD set, the example flows' broker nodes (those pointing at ${MQTT_BROKER}) log in with
+ * it; credentials are kept unencrypted (credentialSecret: false), as the rest of this demo's.
+ */
+function brokerCredentials(flowFile, credFile, user, password) {
   const creds = fs.existsSync(credFile) ? JSON.parse(fs.readFileSync(credFile, 'utf8')) : {};
-  creds.d4m0broker000001 = { ...creds.d4m0broker000001, user, password };
+  for (const node of JSON.parse(fs.readFileSync(flowFile, 'utf8'))) {
+    if (node.type === 'mqtt-broker' && node.broker === '${MQTT_BROKER}') creds[node.id] = { ...creds[node.id], user, password };
+  }
   fs.writeFileSync(credFile, JSON.stringify(creds, null, 2), { mode: 0o600 });
 }
 
@@ -66,7 +71,7 @@ fs.mkdirSync(process.env.VOCAL_SPLIT_INBOX, { recursive: true });
 fs.mkdirSync(process.env.VOCAL_SPLIT_OUTBOX, { recursive: true });
 const flowFile = path.join(userDir, 'flows.json');
 seedFlows(flowFile);
-if (mqttUser) brokerCredentials(path.join(userDir, 'flows_cred.json'), mqttUser, process.env.MQTT_PASSWORD);
+if (mqttUser) brokerCredentials(flowFile, path.join(userDir, 'flows_cred.json'), mqttUser, process.env.MQTT_PASSWORD);
 const login = adminAuth(userDir);
 
 const settings = {

@@ -129,6 +129,8 @@ describe('npm start is secure by default', function () {
 
   it('the broker wants its login, closes a connection that sends a packet over MQTT_MAX_PACKET_MB, keeps no retained messages and no offline sessions', async function () {
     const url = `mqtt://127.0.0.1:${demo.mqttPort}`;
+    // Both jukebox flows' broker nodes logged in with MQTT_USERNAME / MQTT_PASSWORD.
+    while ((demo.output().match(/Connected to broker/g) ?? []).length < 2) await new Promise((r) => setTimeout(r, 100));
     await assert.rejects(mqtt.connectAsync(url, { reconnectPeriod: 0 }), /Not authorized|Bad username or password/i);
     await assert.rejects(mqtt.connectAsync(url, { reconnectPeriod: 0, username: MQTT_LOGIN.username, password: 'wrong' }), /Not authorized|Bad username or password/i);
     const connect = (options: mqtt.IClientOptions = {}) => mqtt.connectAsync(url, { reconnectPeriod: 0, ...MQTT_LOGIN, ...options });
