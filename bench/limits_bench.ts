@@ -13,14 +13,11 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import mqtt from 'mqtt';
-import { encodeWav } from '../lib/audio/encode';
-import { resample } from '../lib/audio/resample';
-import { listClips, loadClip } from '../lib/eval/mir1k';
 import { encodePcm } from '../lib/stream/pcm';
 import { postOnFreshConnection, startDemo, type Demo } from '../test/support/demo';
-import { MIR1K_SAMPLE } from '../test/support/paths';
 import { BIG_MULTICHANNEL_WAV, wavHeader } from '../test/support/wav-header';
 import { peakRssMB, resetPeakRss, rssMB } from './peak-rss';
+import { sampleSongs } from './sample-songs';
 
 export const title = 'Limits: npm start under the hardening report\'s attacks (peak RSS, answers)';
 
@@ -30,18 +27,6 @@ function tally(statuses: number[]): string {
   const counts = new Map<number, number>();
   for (const s of statuses) counts.set(s, (counts.get(s) ?? 0) + 1);
   return [...counts.entries()].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${n}× ${s === 0 ? 'no answer' : s}`).join(', ');
-}
-
-async function songs(count: number, seconds: number): Promise<Buffer[]> {
-  const clips = await Promise.all(listClips(MIR1K_SAMPLE).map((r) => loadClip(r)));
-  const out: Buffer[] = [];
-  for (let k = 0; k < count; k++) {
-    const order = clips.map((_, i) => clips[(i + k) % clips.length]);
-    const mono = Float32Array.from(order.flatMap((c) => Array.from(c.mixture)).slice(0, seconds * 16000));
-    const at44 = await resample({ sampleRate: 16000, channels: [mono.map((x) => 0.22 * x), mono.map((x) => 0.18 * x)] }, 44100);
-    out.push(encodeWav(at44, { bitDepth: 16 }));
-  }
-  return out;
 }
 
 function report(demo: Demo, name: string, details: string): void {
@@ -135,7 +120,7 @@ async function redeploys(demo: Demo, songs30: Buffer[]): Promise<void> {
 
 export async function run(): Promise<void> {
   const wanted = (process.env.LIMITS_CASES ?? 'streams,uploads,inbox,wav8,redeploys').split(',');
-  const songs30 = await songs(30, 30);
+  const songs30 = await sampleSongs(30, 30);
   const demo = await startDemo(['is running', 'Started flows', 'Connected to broker'], 'vocal-split-limits-');
   try {
     console.log(`Node-RED after start: RSS ${rssMB(demo.pid)} MB (machine: ${process.env.BENCH_NOTE ?? 'see the report'})`);
