@@ -16,6 +16,7 @@ import torch
 from scipy.io import wavfile
 
 from data import FFT, HOP, SR
+from dynamics import smooth_gain_db
 
 VAR_DB = (-10.0, 3.0)
 
@@ -45,8 +46,8 @@ def load_accompaniments(acc_dir, split):
 
 def bus_gain(mix: np.ndarray, rng: np.random.Generator, block=512) -> np.ndarray:
     """Gain curve of a bus compressor (ratio 1.5–4 above a threshold near the loud parts, ~10 ms attack,
-    ~150 ms release) followed by a limiter (peaks to ≤ -0.3 dBFS after normalising the mix's peak to 0 dBFS,
-    with one block of look-ahead). One curve, applied to both stems."""
+    ~150 ms release) followed by a limiter that takes 2–6 dB off the loudest peaks, with one block of
+    look-ahead. One curve, applied to both stems."""
     n = len(mix)
     nb = (n + block - 1) // block
     pad = np.zeros(nb * block, np.float32)
@@ -57,12 +58,7 @@ def bus_gain(mix: np.ndarray, rng: np.random.Generator, block=512) -> np.ndarray
     ratio = rng.uniform(1.5, 4.0)
     target = np.minimum(0.0, (thr - rms_db) * (1 - 1 / ratio))
     att, rel = np.exp(-block / (0.010 * SR)), np.exp(-block / (0.150 * SR))
-    g = np.empty(nb)
-    s = 0.0
-    for i, t in enumerate(target):
-        c = att if t < s else rel
-        s = c * s + (1 - c) * t
-        g[i] = s
+    g = smooth_gain_db(target, att, rel)
     gain = 10 ** (g / 20)
     peak = np.abs(blocks).max(axis=1) * gain
     top = peak.max() + 1e-9

@@ -24,6 +24,7 @@ from scipy.signal import fftconvolve, resample_poly, sosfilt, butter
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from data import HELDOUT_SINGERS, SAMPLE_CLIPS, read_wav, split_names  # noqa: E402
+from dynamics import smooth_gain_db  # noqa: E402
 
 SR = 44100
 
@@ -71,14 +72,7 @@ def compress(x, rng):
     att, rel = np.exp(-1 / (0.005 * SR)), np.exp(-1 / (0.08 * SR))
     # smoothing of the gain reduction on a decimated grid (fast enough in NumPy)
     step = 64
-    g = gr[::step]
-    out = np.empty_like(g)
-    s = 0.0
-    a_s, r_s = att ** step, rel ** step
-    for i, v in enumerate(g):
-        c = a_s if v < s else r_s
-        s = c * s + (1 - c) * v
-        out[i] = s
+    out = smooth_gain_db(gr[::step], att ** step, rel ** step)
     gain = 10 ** (np.interp(np.arange(len(x)), np.arange(len(out)) * step, out) / 20)
     return (x * gain).astype(np.float32)
 
