@@ -10,6 +10,7 @@ import { sourceOfPayload } from '../shared/input';
 import { sharedAudioPool } from '../../lib/workers';
 import { maxMegabytesSetting, maxSecondsSetting } from '../shared/settings';
 import { audioSummary } from '../shared/summary';
+import { COMMON } from '../shared/common-strings';
 
 interface DecodeNodeDef extends NodeDef {
   maxSeconds?: string | number;
@@ -21,9 +22,9 @@ export = function register(RED: NodeAPI): void {
   function VocalSplitDecodeNode(this: Node, config: DecodeNodeDef): void {
     RED.nodes.createNode(this, config);
     const maxSeconds = maxSecondsSetting(config.maxSeconds);
-    if (!maxSeconds) return serveRejected(this, RED._('common.errors.maxSeconds', { value: String(config.maxSeconds) }));
+    if (!maxSeconds) return serveRejected(this, RED._(`${COMMON}.errors.maxSeconds`, { value: String(config.maxSeconds) }));
     const maxMegabytes = maxMegabytesSetting(config.maxMegabytes);
-    if (!maxMegabytes) return serveRejected(this, RED._('common.errors.maxMegabytes', { value: String(config.maxMegabytes) }));
+    if (!maxMegabytes) return serveRejected(this, RED._(`${COMMON}.errors.maxMegabytes`, { value: String(config.maxMegabytes) }));
     const limits = { maxSeconds, maxMegabytes, folder: (config.folder ?? '').trim() };
     const node = this;
     serve(RED, this, {

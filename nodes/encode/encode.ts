@@ -7,6 +7,7 @@ import { sharedAudioPool } from '../../lib/workers';
 import { describePayload, isAudioData } from '../../lib/payloads';
 import { serve, serveRejected } from '../shared/serve';
 import { bitDepthSetting, rateSetting } from '../shared/settings';
+import { COMMON } from '../shared/common-strings';
 
 interface EncodeNodeDef extends NodeDef {
   bitDepth?: string | number;
@@ -18,8 +19,8 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const bitDepth = bitDepthSetting(config.bitDepth);
     const rate = rateSetting(config.rate);
-    if (!bitDepth) return serveRejected(this, RED._('common.errors.bitDepth', { value: String(config.bitDepth) }));
-    if (Number.isNaN(rate)) return serveRejected(this, RED._('common.errors.rate', { value: String(config.rate) }));
+    if (!bitDepth) return serveRejected(this, RED._(`${COMMON}.errors.bitDepth`, { value: String(config.bitDepth) }));
+    if (Number.isNaN(rate)) return serveRejected(this, RED._(`${COMMON}.errors.rate`, { value: String(config.rate) }));
     serve(RED, this, {
       async work(msg, { signal }) {
         const audio: unknown = msg.payload;

@@ -13,6 +13,7 @@ import { isIntegerIn } from '../shared/settings';
 import { audioSummary } from '../shared/summary';
 import { modeSetting, streamQueueLimit, streamSettings, type StreamNodeDef } from '../shared/stream';
 import { istftStreamStage } from '../shared/stream-chain';
+import { COMMON } from '../shared/common-strings';
 
 interface IstftNodeDef extends NodeDef, StreamNodeDef {
   rate?: string;
@@ -26,7 +27,7 @@ export = function register(RED: NodeAPI): void {
       return serveRejected(this, RED._('vocal-split-istft.errors.rate', { value: String(config.rate) }));
     }
     const mode = modeSetting(config.mode);
-    if (!mode) return serveRejected(this, RED._('common.stream.errors.mode', { value: String(config.mode) }));
+    if (!mode) return serveRejected(this, RED._(`${COMMON}.stream.errors.mode`, { value: String(config.mode) }));
     if (mode === 'stream') {
       const settings = streamSettings(config);
       if ('error' in settings) return serveRejected(this, RED._(settings.error, { value: String(settings.value) }));

@@ -5,6 +5,7 @@ import type { BackendChoice, BackendHandle } from '../../lib/model/backends/type
 import { DEFAULT_MODEL, resolveModelDir } from '../../lib/model/locate';
 import { yieldingBackend } from '../../lib/separate/scheduling';
 import { serve, type JobContext, type Outputs } from './serve';
+import { COMMON } from './common-strings';
 
 export interface ModelHandle {
   /** Resolves to the node's handle; rejects with the load error (missing model, backend unavailable). */
@@ -64,11 +65,11 @@ export function serveModel(RED: NodeAPI, node: Node, options: ServeModelOptions)
       const reason = slowBackendReason(options.backend, b.name);
       if (reason) {
         slow = true;
-        node.warn(RED._('common.log.slowBackend', { backend: b.name, reason }));
+        node.warn(RED._(`${COMMON}.log.slowBackend`, { backend: b.name, reason }));
       }
     }),
     idleStatus: () => {
-      const name = slow ? RED._('common.status.slowBackend', { backend: backendName }) : backendName;
+      const name = slow ? RED._(`${COMMON}.status.slowBackend`, { backend: backendName }) : backendName;
       return { fill: slow ? 'yellow' : 'green', shape: 'ring', text: options.idleText?.(name) ?? name };
     },
     async work(msg, { signal, progress }) {

@@ -7,7 +7,7 @@
  * The queue holds at most `queueLimit` waiting messages: one more fails at once with a BusyError
  * (code QUEUE_FULL, which the example flows answer with HTTP 503 and Retry-After).
  *
- * Every node's message catalog carries the `common` block used here (test/node_locales_spec checks it).
+ * Its texts are the shared strings of the vocal-split node's catalogue (COMMON, see common-strings.ts).
  */
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { BusyError } from '../../lib/errors';
@@ -15,6 +15,7 @@ import { JobQueue, throttle } from '../../lib/jobs';
 import { eitherSignal, watchRequester } from './requester';
 import { answerUnavailable } from './http-answer';
 import { DEFAULT_QUEUE_LIMIT } from './settings';
+import { COMMON } from './common-strings';
 
 /** One message per output; null sends nothing there. */
 export type Outputs = Array<NodeMessage | null>;
@@ -77,16 +78,16 @@ export function serve(RED: NodeAPI, node: Node, options: ServeOptions): void {
   const queueLimit = options.queueLimit ?? DEFAULT_QUEUE_LIMIT;
   /** Ends a job that will not run (the node is closing): an open HTTP request gets its 503. */
   const answerClosing = (job: Job): void => {
-    answerUnavailable(job.msg, RED._('common.errors.closing'));
+    answerUnavailable(job.msg, RED._(`${COMMON}.errors.closing`));
     job.done();
   };
 
   const showProgress = (): void => {
     const jobs = [...running];
     const fraction = jobs.reduce((sum, j) => sum + j.fraction, 0) / Math.max(1, jobs.length);
-    let text = RED._('common.status.progress', { percent: Math.floor(fraction * 100) });
+    let text = RED._(`${COMMON}.status.progress`, { percent: Math.floor(fraction * 100) });
     if (jobs.length > 1) text += ` ×${jobs.length}`;
-    if (queue.waiting > 0) text += ` · ${RED._('common.status.queued', { count: queue.waiting })}`;
+    if (queue.waiting > 0) text += ` · ${RED._(`${COMMON}.status.queued`, { count: queue.waiting })}`;
     node.status({ fill: 'blue', shape: 'dot', text });
   };
   const throttledProgress = throttle(showProgress, PROGRESS_INTERVAL_MS);
@@ -119,7 +120,7 @@ export function serve(RED: NodeAPI, node: Node, options: ServeOptions): void {
       });
     } catch (err) {
       running.delete(job);
-      if (requesterGone.aborted) node.log(RED._('common.log.abandoned'));
+      if (requesterGone.aborted) node.log(RED._(`${COMMON}.log.abandoned`));
       if (signal.aborted) {
         answerClosing(job); // closing or abandoned: ended cleanly, nothing sent (see the help: "Closing")
         if (running.size === 0 && queue.waiting === 0) node.status(idle());
@@ -152,13 +153,13 @@ export function serve(RED: NodeAPI, node: Node, options: ServeOptions): void {
   }, (err) => node.error(errorOf(err).message));
 
   if (options.ready) {
-    node.status({ fill: 'yellow', shape: 'ring', text: RED._('common.status.loading') });
+    node.status({ fill: 'yellow', shape: 'ring', text: RED._(`${COMMON}.status.loading`) });
     ready = options.ready.then((value) => {
       if (running.size === 0 && lastError === undefined) node.status(idle());
       return value;
     }, (err: unknown) => {
       node.status({ fill: 'red', shape: 'ring', text: shortReason(err) });
-      node.error(RED._('common.errors.notReady', { message: errorOf(err).message }));
+      node.error(RED._(`${COMMON}.errors.notReady`, { message: errorOf(err).message }));
       throw err;
     });
     ready.catch(() => {}); // reported above; each message gets the error too
@@ -168,7 +169,7 @@ export function serve(RED: NodeAPI, node: Node, options: ServeOptions): void {
 
   node.on('input', (msg, send, done) => {
     if (queue.waiting >= queueLimit) {
-      done(new BusyError('QUEUE_FULL', RED._('common.errors.queueFull', { count: queue.waiting })));
+      done(new BusyError('QUEUE_FULL', RED._(`${COMMON}.errors.queueFull`, { count: queue.waiting })));
       return;
     }
     const job: Job = { msg, send, done, fraction: 0 };
@@ -177,7 +178,7 @@ export function serve(RED: NodeAPI, node: Node, options: ServeOptions): void {
 
   node.on('close', (_removed: boolean, closed: () => void) => {
     queue.close(answerClosing).then(async ({ aborted, dropped }) => {
-      if (aborted + dropped > 0) node.log(RED._('common.log.closed', { aborted, dropped }));
+      if (aborted + dropped > 0) node.log(RED._(`${COMMON}.log.closed`, { aborted, dropped }));
       await options.onClose?.();
     }).catch((err: unknown) => {
       node.error(errorOf(err).message);

@@ -21,6 +21,7 @@ import { StreamMasker, type MaskedBlock } from '../../lib/stream/stream-masker';
 import { StreamStft, type FrameBlock } from '../../lib/dsp/stream-stft';
 import type { Outputs } from './serve';
 import { checkSameFormat, chunkOf, isLastChunk, nodeStreamRegistry, streamInfo, streamKeyOf, type StreamSettings } from './stream';
+import { COMMON } from './common-strings';
 
 export type SpectrogramChunk = Spectrogram & { firstFrame: number };
 export type MaskChunk = Mask & { firstFrame: number };
@@ -43,7 +44,7 @@ function chunkSpectrogram(RED: NodeAPI, msg: NodeMessageInFlow): SpectrogramChun
   const spec: unknown = msg.payload;
   if (isSpectrogram(spec) && typeof (spec as Partial<SpectrogramChunk>).firstFrame === 'number') return spec as SpectrogramChunk;
   if ((spec === undefined || spec === null || spec === '') && isLastChunk(msg)) return null;
-  throw new Error(RED._('common.stream.errors.spectrogram', { got: describePayload(spec) }));
+  throw new Error(RED._(`${COMMON}.stream.errors.spectrogram`, { got: describePayload(spec) }));
 }
 
 interface StftState {
@@ -117,7 +118,7 @@ export function maskStreamStage(RED: NodeAPI, node: Node, settings: StreamSettin
         dispose: () => undefined,
       }), async (st) => {
         if (spec && (spec.re.length !== st.format.channels || spec.sampleRate !== st.format.sampleRate)) {
-          throw new Error(RED._('common.stream.errors.formatChanged', { rate: spec.sampleRate, channels: spec.re.length, firstRate: st.format.sampleRate, firstChannels: st.format.channels }));
+          throw new Error(RED._(`${COMMON}.stream.errors.formatChanged`, { rate: spec.sampleRate, channels: spec.re.length, firstRate: st.format.sampleRate, firstChannels: st.format.channels }));
         }
         return Promise.all(st.maskers.map(async (m, c) => {
           let out: MaskedBlock = spec ? await m.push({ first: spec.firstFrame, count: spec.frames, re: spec.re[c], im: spec.im[c] }) : { first: 0, count: 0, re: new Float32Array(0), im: new Float32Array(0), mask: new Float32Array(0) };

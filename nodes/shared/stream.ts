@@ -13,6 +13,7 @@ import { printable } from '../../lib/printable';
 import { StreamRegistry } from '../../lib/stream/stream-registry';
 import { MAX_STREAM_CHANNELS, type StreamFormat } from '../../lib/stream/stream-separator';
 import { isIntegerIn, numberSetting } from './settings';
+import { COMMON } from './common-strings';
 
 export interface StreamSettings {
   /** Message property naming the stream (RED.util.getMessageProperty path); default 'topic'. */
@@ -50,17 +51,17 @@ export function modeSetting(value: unknown): 'file' | 'stream' | undefined {
 export function streamSettings(config: StreamNodeDef): StreamSettings | { error: string; value: unknown } {
   const key = (config.streamKey ?? '').trim() || 'topic';
   const encoding = config.pcmEncoding || 's16le';
-  if (!isPcmEncoding(encoding)) return { error: 'common.stream.errors.encoding', value: config.pcmEncoding };
+  if (!isPcmEncoding(encoding)) return { error: `${COMMON}.stream.errors.encoding`, value: config.pcmEncoding };
   const sampleRate = numberSetting(config.pcmRate, 44100);
-  if (!isIntegerIn(sampleRate, 8000, 192000)) return { error: 'common.stream.errors.rate', value: config.pcmRate };
+  if (!isIntegerIn(sampleRate, 8000, 192000)) return { error: `${COMMON}.stream.errors.rate`, value: config.pcmRate };
   const channels = numberSetting(config.pcmChannels, 2);
-  if (!isIntegerIn(channels, 1, MAX_STREAM_CHANNELS)) return { error: 'common.stream.errors.channels', value: config.pcmChannels };
+  if (!isIntegerIn(channels, 1, MAX_STREAM_CHANNELS)) return { error: `${COMMON}.stream.errors.channels`, value: config.pcmChannels };
   const latency = config.latency || DEFAULT_LATENCY;
-  if (!isLatencyPreset(latency)) return { error: 'common.stream.errors.latency', value: config.latency };
+  if (!isLatencyPreset(latency)) return { error: `${COMMON}.stream.errors.latency`, value: config.latency };
   const idleSeconds = numberSetting(config.idleTimeout, 10);
-  if (!(idleSeconds > 0 && idleSeconds <= 3600)) return { error: 'common.stream.errors.idle', value: config.idleTimeout };
+  if (!(idleSeconds > 0 && idleSeconds <= 3600)) return { error: `${COMMON}.stream.errors.idle`, value: config.idleTimeout };
   const maxStreams = numberSetting(config.maxStreams, DEFAULT_MAX_STREAMS);
-  if (!isIntegerIn(maxStreams, 1, 10000)) return { error: 'common.stream.errors.maxStreams', value: config.maxStreams };
+  if (!isIntegerIn(maxStreams, 1, 10000)) return { error: `${COMMON}.stream.errors.maxStreams`, value: config.maxStreams };
   return { key, encoding, sampleRate, channels, latency, idleSeconds, maxStreams };
 }
 
@@ -80,8 +81,8 @@ export function nodeStreamRegistry<S extends { dispose(): void }>(RED: NodeAPI, 
   return new StreamRegistry<S>({
     idleMs: settings.idleSeconds * 1000,
     maxStreams: settings.maxStreams,
-    tooMany: (key, max) => new BusyError('TOO_MANY_STREAMS', RED._('common.stream.errors.tooMany', { key: printable(key), max })),
-    onIdle: (key) => node.log(RED._('common.stream.log.idle', { key: printable(key), seconds: settings.idleSeconds })),
+    tooMany: (key, max) => new BusyError('TOO_MANY_STREAMS', RED._(`${COMMON}.stream.errors.tooMany`, { key: printable(key), max })),
+    onIdle: (key) => node.log(RED._(`${COMMON}.stream.log.idle`, { key: printable(key), seconds: settings.idleSeconds })),
   });
 }
 
@@ -115,11 +116,11 @@ export function chunkOf(RED: NodeAPI, msg: NodeMessageInFlow, settings: StreamSe
   const m = msg as { sampleRate?: unknown; channels?: unknown; encoding?: unknown };
   if (isBytes(payload)) {
     const encoding = m.encoding ?? settings.encoding;
-    if (!isPcmEncoding(encoding)) throw new Error(RED._('common.stream.errors.encoding', { value: String(encoding) }));
+    if (!isPcmEncoding(encoding)) throw new Error(RED._(`${COMMON}.stream.errors.encoding`, { value: String(encoding) }));
     const sampleRate = m.sampleRate ?? settings.sampleRate;
-    if (typeof sampleRate !== 'number' || !isIntegerIn(sampleRate, 8000, 192000)) throw new Error(RED._('common.stream.errors.rate', { value: String(sampleRate) }));
+    if (typeof sampleRate !== 'number' || !isIntegerIn(sampleRate, 8000, 192000)) throw new Error(RED._(`${COMMON}.stream.errors.rate`, { value: String(sampleRate) }));
     const channels = m.channels ?? settings.channels;
-    if (typeof channels !== 'number' || !isIntegerIn(channels, 1, MAX_STREAM_CHANNELS)) throw new Error(RED._('common.stream.errors.channels', { value: String(channels) }));
+    if (typeof channels !== 'number' || !isIntegerIn(channels, 1, MAX_STREAM_CHANNELS)) throw new Error(RED._(`${COMMON}.stream.errors.channels`, { value: String(channels) }));
     return { channels: decodePcm(payload, encoding, channels), format: { sampleRate, channels }, encoding };
   }
   if (isAudioData(payload)) {
@@ -130,14 +131,14 @@ export function chunkOf(RED: NodeAPI, msg: NodeMessageInFlow, settings: StreamSe
   if ((payload === undefined || payload === null || payload === '') && isLastChunk(msg)) {
     return { channels: [], format: { sampleRate: 0, channels: 0 }, encoding: null };
   }
-  throw new Error(RED._('common.stream.errors.payload', { got: describePayload(payload) }));
+  throw new Error(RED._(`${COMMON}.stream.errors.payload`, { got: describePayload(payload) }));
 }
 
 /** Same format as the stream's first chunk, or an error saying what changed. */
 export function checkSameFormat(RED: NodeAPI, first: StreamFormat, chunk: Chunk): void {
   if (chunk.channels.length === 0) return;
   if (chunk.format.sampleRate !== first.sampleRate || chunk.format.channels !== first.channels) {
-    throw new Error(RED._('common.stream.errors.formatChanged', {
+    throw new Error(RED._(`${COMMON}.stream.errors.formatChanged`, {
       rate: chunk.format.sampleRate, channels: chunk.format.channels, firstRate: first.sampleRate, firstChannels: first.channels,
     }));
   }

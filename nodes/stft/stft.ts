@@ -15,6 +15,7 @@ import { isIntegerIn, isPowerOfTwo, numberSetting } from '../shared/settings';
 import { spectrogramSummary } from '../shared/summary';
 import { modeSetting, streamQueueLimit, streamSettings, type StreamNodeDef } from '../shared/stream';
 import { stftStreamStage } from '../shared/stream-chain';
+import { COMMON } from '../shared/common-strings';
 
 interface StftNodeDef extends NodeDef, StreamNodeDef {
   fftSize?: string | number;
@@ -37,7 +38,7 @@ export = function register(RED: NodeAPI): void {
     }
     const toModelRate = config.resample === undefined || config.resample === true || config.resample === 'true';
     const mode = modeSetting(config.mode);
-    if (!mode) return serveRejected(this, RED._('common.stream.errors.mode', { value: String(config.mode) }));
+    if (!mode) return serveRejected(this, RED._(`${COMMON}.stream.errors.mode`, { value: String(config.mode) }));
     if (mode === 'stream') {
       const settings = streamSettings(config);
       if ('error' in settings) return serveRejected(this, RED._(settings.error, { value: String(settings.value) }));

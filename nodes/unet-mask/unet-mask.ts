@@ -15,6 +15,7 @@ import { backendSetting, concurrencySetting } from '../shared/settings';
 import { modeSetting, streamQueueLimit, streamSettings, type StreamNodeDef } from '../shared/stream';
 import { maskStreamStage } from '../shared/stream-chain';
 import { STREAM_CONCURRENCY } from '../shared/separate-stream-mode';
+import { COMMON } from '../shared/common-strings';
 
 interface UNetMaskNodeDef extends NodeDef, StreamNodeDef {
   model?: string;
@@ -27,10 +28,10 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const backendChoice = backendSetting(config.backend);
     const concurrency = concurrencySetting(config.concurrency);
-    if (!backendChoice) return serveRejected(this, RED._('common.errors.backend', { value: String(config.backend) }));
-    if (!concurrency) return serveRejected(this, RED._('common.errors.concurrency', { value: String(config.concurrency) }));
+    if (!backendChoice) return serveRejected(this, RED._(`${COMMON}.errors.backend`, { value: String(config.backend) }));
+    if (!concurrency) return serveRejected(this, RED._(`${COMMON}.errors.concurrency`, { value: String(config.concurrency) }));
     const mode = modeSetting(config.mode);
-    if (!mode) return serveRejected(this, RED._('common.stream.errors.mode', { value: String(config.mode) }));
+    if (!mode) return serveRejected(this, RED._(`${COMMON}.stream.errors.mode`, { value: String(config.mode) }));
     if (mode === 'stream') {
       const settings = streamSettings(config);
       if ('error' in settings) return serveRejected(this, RED._(settings.error, { value: String(settings.value) }));

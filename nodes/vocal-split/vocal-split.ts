@@ -14,6 +14,7 @@ import { backendSetting, bitDepthSetting, concurrencySetting, maxMegabytesSettin
 import { modeSetting, streamQueueLimit, streamSettings, type StreamNodeDef } from '../shared/stream';
 import { STREAM_CONCURRENCY, SeparateStreamMode } from '../shared/separate-stream-mode';
 import { servePool, type PoolSettings } from './pool-mode';
+import { COMMON } from '../shared/common-strings';
 
 interface VocalSplitNodeDef extends NodeDef, StreamNodeDef, PoolSettings {
   runOn?: string;
@@ -41,19 +42,19 @@ export = function register(RED: NodeAPI): void {
     const bitDepth = bitDepthSetting(config.bitDepth);
     const rate = rateSetting(config.rate);
     const maxSeconds = maxSecondsSetting(config.maxSeconds);
-    if (!backendChoice) return serveRejected(this, RED._('common.errors.backend', { value: String(config.backend) }));
-    if (!concurrency) return serveRejected(this, RED._('common.errors.concurrency', { value: String(config.concurrency) }));
+    if (!backendChoice) return serveRejected(this, RED._(`${COMMON}.errors.backend`, { value: String(config.backend) }));
+    if (!concurrency) return serveRejected(this, RED._(`${COMMON}.errors.concurrency`, { value: String(config.concurrency) }));
     if (!output) return serveRejected(this, RED._('vocal-split.errors.output', { value: String(config.output) }));
-    if (!bitDepth) return serveRejected(this, RED._('common.errors.bitDepth', { value: String(config.bitDepth) }));
-    if (Number.isNaN(rate)) return serveRejected(this, RED._('common.errors.rate', { value: String(config.rate) }));
-    if (!maxSeconds) return serveRejected(this, RED._('common.errors.maxSeconds', { value: String(config.maxSeconds) }));
+    if (!bitDepth) return serveRejected(this, RED._(`${COMMON}.errors.bitDepth`, { value: String(config.bitDepth) }));
+    if (Number.isNaN(rate)) return serveRejected(this, RED._(`${COMMON}.errors.rate`, { value: String(config.rate) }));
+    if (!maxSeconds) return serveRejected(this, RED._(`${COMMON}.errors.maxSeconds`, { value: String(config.maxSeconds) }));
     const maxMegabytes = maxMegabytesSetting(config.maxMegabytes);
-    if (!maxMegabytes) return serveRejected(this, RED._('common.errors.maxMegabytes', { value: String(config.maxMegabytes) }));
+    if (!maxMegabytes) return serveRejected(this, RED._(`${COMMON}.errors.maxMegabytes`, { value: String(config.maxMegabytes) }));
     const queueLimit = queueLimitSetting(config.queueLimit);
-    if (!queueLimit) return serveRejected(this, RED._('common.errors.queueLimit', { value: String(config.queueLimit) }));
+    if (!queueLimit) return serveRejected(this, RED._(`${COMMON}.errors.queueLimit`, { value: String(config.queueLimit) }));
     const limits = { maxSeconds, maxMegabytes, folder: (config.folder ?? '').trim() };
     const mode = modeSetting(config.mode);
-    if (!mode) return serveRejected(this, RED._('common.stream.errors.mode', { value: String(config.mode) }));
+    if (!mode) return serveRejected(this, RED._(`${COMMON}.stream.errors.mode`, { value: String(config.mode) }));
     if (mode === 'stream') {
       const settings = streamSettings(config);
       if ('error' in settings) return serveRejected(this, RED._(settings.error, { value: String(settings.value) }));
@@ -65,7 +66,7 @@ export = function register(RED: NodeAPI): void {
         queueLimit: streamQueueLimit(settings),
         work: (msg, { backend, signal }) => streams.work(msg, backend, signal),
         onClose: () => streams.close(),
-        idleText: (name) => `${name} · ${RED._('common.stream.status.streams', { count: streams.streams })}`,
+        idleText: (name) => `${name} · ${RED._(`${COMMON}.stream.status.streams`, { count: streams.streams })}`,
       });
     }
     const runOn = config.runOn || 'local';

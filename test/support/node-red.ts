@@ -71,15 +71,19 @@ export function nodeFile(type: string): string {
 }
 
 /**
- * The node's initializer with RED._ looking keys up in the node's real en-US message catalog, the
- * way Node-RED's registry namespaces it (node-red-node-test-helper's RED._ returns the key).
+ * The node's initializer with RED._ looking keys up in the real en-US message catalogs, the way
+ * Node-RED's registry namespaces them: a key without a namespace in the node's own, 'set:key' in that
+ * set's (every set of the package is registered, as an install does; node-red-node-test-helper's RED._
+ * returns the key).
  */
 export function localized(init: SingleInitializer, type: string): SingleInitializer {
-  const file = nodeFile(type);
   const namespace = `${PACKAGE.name}/${type}`;
   return async (red: NodeAPI) => {
     (i18n as unknown as { init(settings: { lang: string }): void }).init({ lang: 'en-US' });
-    await i18n.registerMessageCatalog(namespace, path.join(path.dirname(file), 'locales'), path.basename(file).replace(/\.js$/, '.json'));
+    for (const set of Object.keys(PACKAGE['node-red'].nodes)) {
+      const file = nodeFile(set);
+      await i18n.registerMessageCatalog(`${PACKAGE.name}/${set}`, path.join(path.dirname(file), 'locales'), path.basename(file).replace(/\.js$/, '.json'));
+    }
     const local = Object.create(red) as typeof red;
     Object.defineProperty(local, '_', {
       value: (key: string, subs?: Record<string, string | number>) => i18n._(key.includes(':') ? key : `${namespace}:${key}`, subs),
