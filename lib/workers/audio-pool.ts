@@ -1,6 +1,6 @@
 /**
- * The main thread's side of the audio workers: decode, separate, encode and live streams as
- * promises, with the songs' buffers moved to and from the workers. One pool per process
+ * The main thread's side of the audio workers: decode, separate, encode, the chain nodes' steps
+ * (stft, mask, istft) and live streams as promises, with the songs' buffers moved to and from the workers. One pool per process
  * (`sharedAudioPool()`) serves every node and the CLI; its workers ask the backends registered here
  * for masks, so inference stays one shared engine with live streams served first.
  */
@@ -9,12 +9,17 @@ import type { DecodeOptions } from '../audio/decode';
 import type { WavBitDepth } from '../audio/encode';
 import type { AudioData } from '../audio/types';
 import { findAudioProblem } from '../audio/validate';
+import { checkSpectrogram } from '../dsp/check';
+import type { Spectrogram, StftParams } from '../dsp/types';
 import { InvalidArgumentError } from '../errors';
+import { yieldToEventLoop } from '../jobs/throttle';
 import type { BackendHandle } from '../model/backends/types';
+import type { Mask } from '../separate/types';
 import type { StreamLatency } from '../stream/latency';
 import type { AudioSource, AudioTask, PredictRequest, ProgressEvent, RemoteModel, SkippedEvent, SeparateResult, StemOutput, StemPayload, StreamChunkResult, StreamFormatSpec } from './audio-protocol';
 import { WorkerPool, type PoolOptions, type PoolStats, type RequestContext, type Transferring } from './pool';
 import { transferable } from './worker-host';
+import { TaskAbortedError } from './wire-errors';
 
 /** The compiled worker script, next to this file. */
 export const AUDIO_WORKER_SCRIPT = path.join(__dirname, 'audio-worker.js');
@@ -50,6 +55,34 @@ export function sourceOf(input: Uint8Array | string | AudioData): AudioSource {
   // new Uint8Array(x) copies (Buffer's own slice() would be a view of the caller's memory).
   if (input instanceof Uint8Array) return { kind: 'bytes', bytes: new Uint8Array(input) };
   return { kind: 'audio', audio: { sampleRate: input.sampleRate, channels: input.channels.map((c) => c.slice()) } };
+}
+
+/** Floats copied per event-loop turn by copiedInSlices: 16 MB, a few milliseconds. */
+const COPY_SLICE = 1 << 22;
+
+/**
+ * Copies of `arrays` (the worker gets these; the caller's message keeps its own), made a slice at a
+ * time with event-loop turns in between: one channel of a 3-minute spectrogram is 64 MB, ~70 ms to copy at once.
+ */
+async function copiedInSlices(arrays: Float32Array[], signal?: AbortSignal): Promise<Float32Array[]> {
+  const copies: Float32Array[] = [];
+  for (const a of arrays) {
+    const copy = new Float32Array(a.length);
+    for (let i = 0; i < a.length; i += COPY_SLICE) {
+      if (signal?.aborted) throw new TaskAbortedError();
+      copy.set(a.subarray(i, i + COPY_SLICE), i);
+      if (i + COPY_SLICE < a.length) await yieldToEventLoop();
+    }
+    copies.push(copy);
+  }
+  return copies;
+}
+
+/** A copy of a checked spectrogram whose buffers can move to a worker. */
+async function copiedSpectrogram(spec: Spectrogram, signal?: AbortSignal): Promise<Spectrogram> {
+  checkSpectrogram(spec);
+  const { fftSize, hop, sampleRate, length, frames, bins } = spec;
+  return { fftSize, hop, sampleRate, length, frames, bins, re: await copiedInSlices(spec.re, signal), im: await copiedInSlices(spec.im, signal) };
 }
 
 function sourceBuffers(source: AudioSource): ArrayBuffer[] {
@@ -106,6 +139,29 @@ export class AudioPool {
       type: 'separate', source, limits: options.limits ?? {}, model, batchSize: options.batchSize ?? backend.batchSize, output: options.output,
     }, sourceBuffers(source), options));
     return { vocals: stemOf(result.vocals), accompaniment: stemOf(result.accompaniment) };
+  }
+
+  /** The stft node's step: the spectrogram of `audio` (copied), resampled first to `sampleRate` if given. */
+  async stft(audio: AudioData, params: StftParams, options: JobOptions & { sampleRate?: number } = {}): Promise<Spectrogram> {
+    // The shape here (it decides what can be copied); the samples' finiteness in the worker.
+    const problem = findAudioProblem(audio, false);
+    if (problem) throw new InvalidArgumentError(problem.code, problem.message);
+    const channels = await copiedInSlices(audio.channels, options.signal);
+    return this.run<Spectrogram>({ type: 'stft', audio: { sampleRate: audio.sampleRate, channels }, params, sampleRate: options.sampleRate }, transferable(channels), options);
+  }
+
+  /** The unet-mask node's step: the vocals' mask of `spec` (copied), its patches inferred by `backend`. */
+  async computeMask(spec: Spectrogram, backend: BackendHandle, options: JobOptions & { batchSize?: number } = {}): Promise<Mask> {
+    const copy = await copiedSpectrogram(spec, options.signal);
+    return this.withModel(backend, (model) => this.run<Mask>({
+      type: 'mask', spec: copy, model, batchSize: options.batchSize ?? backend.batchSize,
+    }, transferable([...copy.re, ...copy.im]), options));
+  }
+
+  /** The istft node's step: the audio of `spec` (copied), resampled afterwards to `sampleRate` if given. */
+  async istft(spec: Spectrogram, options: JobOptions & { sampleRate?: number } = {}): Promise<AudioData> {
+    const copy = await copiedSpectrogram(spec, options.signal);
+    return this.run<AudioData>({ type: 'istft', spec: copy, sampleRate: options.sampleRate }, transferable([...copy.re, ...copy.im]), options);
   }
 
   /** The CLI's job: `input` → two WAV files; resolves with the song's length in seconds. */

@@ -5,6 +5,7 @@
 import type { DecodeOptions } from '../audio/decode';
 import type { WavBitDepth } from '../audio/encode';
 import type { AudioData } from '../audio/types';
+import type { Spectrogram, StftParams } from '../dsp/types';
 import type { BackendName } from '../model/backends/types';
 import type { UNetConfig } from '../model/config';
 import type { ModelFraming } from '../model/signal-framing';
@@ -45,6 +46,10 @@ export type AudioTask =
   | { type: 'separate'; source: AudioSource; limits: DecodeOptions; model: RemoteModel; batchSize: number; output: StemOutput }
   /** The CLI: a file in, two WAV files out (a 44.1 kHz WAV in bounded memory, anything else decoded whole). */
   | { type: 'separate-files'; input: string; outputs: { vocals: string; accompaniment: string }; model: RemoteModel; batchSize: number; bitDepth: WavBitDepth }
+  /** The chain nodes' steps on a whole song: spectrogram (resampled to `sampleRate` first), mask, audio (resampled to `sampleRate` after). */
+  | { type: 'stft'; audio: AudioData; params: StftParams; sampleRate?: number }
+  | { type: 'mask'; spec: Spectrogram; model: RemoteModel; batchSize: number }
+  | { type: 'istft'; spec: Spectrogram; sampleRate?: number }
   | { type: 'stream-open'; stream: number; format: StreamFormatSpec; latency: StreamLatency; model: RemoteModel }
   | { type: 'stream-push'; stream: number; chunk: Float32Array[] }
   | { type: 'stream-end'; stream: number }

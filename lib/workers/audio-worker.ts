@@ -1,15 +1,20 @@
 /**
  * The pool's worker script (dist/lib/workers/audio-worker.js): decodes, resamples, separates
  * (STFT, masks from the main thread's inference engine, soft masks, iSTFT, complement) and encodes
- * whole songs, and keeps the state of the live streams given to it. See audio-protocol.ts.
+ * whole songs, runs the chain nodes' steps one at a time (STFT, mask, iSTFT), and keeps the state
+ * of the live streams given to it. See audio-protocol.ts.
  */
 import { promises as fs } from 'node:fs';
 import { decodeAudioFileWithInfo, decodeAudioWithInfo, type DecodeOptions } from '../audio/decode';
 import { encodeWav } from '../audio/encode';
 import { toRate } from '../audio/output';
+import { resample } from '../audio/resample';
 import type { AudioData } from '../audio/types';
+import { assertAudio } from '../audio/validate';
+import { istftAsync, stftAsync } from '../dsp/async';
 import { VocalSplitError } from '../errors';
-import { separate } from '../separate/separator';
+import { MODEL_RESAMPLING } from '../model/signal-framing';
+import { computeMask, separate } from '../separate/separator';
 import { isModelRateWav, separateWavFile } from '../separate/separate-wav-file';
 import { MaskBatcher, type PatchPredictor } from '../stream/mask-batcher';
 import { StreamSeparator } from '../stream/stream-separator';
@@ -39,6 +44,11 @@ function buffersOf(payload: StemPayload): ArrayBufferView[] {
 
 function remote(model: RemoteModel, ctx: TaskContext): RemoteBackend {
   return new RemoteBackend(model, (request, transfer) => ctx.request<Float32Array>(request satisfies PredictRequest, transfer));
+}
+
+/** `audio` at `sampleRate` (the model's resampling), or as it is when no rate is asked for. */
+function atRate(audio: AudioData, sampleRate: number | undefined): Promise<AudioData> | AudioData {
+  return sampleRate === undefined || sampleRate === audio.sampleRate ? audio : resample(audio, sampleRate, MODEL_RESAMPLING);
 }
 
 // ------------------------------------------------------------------------------------ live streams
@@ -110,6 +120,24 @@ async function handle(raw: unknown, ctx: TaskContext): Promise<Transferring<unkn
       });
       const value: SeparateResult = { vocals: await stemPayload(stems.vocals, task.output), accompaniment: await stemPayload(stems.accompaniment, task.output) };
       return { value, transfer: transferable([...buffersOf(value.vocals), ...buffersOf(value.accompaniment)]) };
+    }
+    case 'stft': {
+      assertAudio(task.audio);
+      const spec = await stftAsync(await atRate(task.audio, task.sampleRate), task.params, { onProgress: (progress) => ctx.emit({ progress }) });
+      return { value: spec, transfer: transferable([...spec.re, ...spec.im]) };
+    }
+    case 'mask': {
+      const mask = await computeMask(task.spec, remote(task.model, ctx), {
+        batchSize: task.batchSize,
+        signal: ctx.signal,
+        onProgress: (progress) => ctx.emit({ progress }),
+      });
+      return { value: mask, transfer: transferable(mask.vocals) };
+    }
+    case 'istft': {
+      const audio = await atRate(await istftAsync(task.spec, { onProgress: (progress) => ctx.emit({ progress }) }), task.sampleRate);
+      const value: AudioData = { sampleRate: audio.sampleRate, channels: audio.channels.map(owned) };
+      return { value, transfer: transferable(value.channels) };
     }
     case 'separate-files': {
       const backend = remote(task.model, ctx);

@@ -4,10 +4,8 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { AudioData } from '../../lib/audio/types';
-import { resample } from '../../lib/audio/resample';
-import { istftAsync } from '../../lib/dsp/async';
 import { describePayload, isSpectrogram } from '../../lib/payloads';
-import { MODEL_RESAMPLING } from '../../lib/model/signal-framing';
+import { sharedAudioPool } from '../../lib/workers';
 import { serve, serveRejected } from '../shared/serve';
 import { isIntegerIn } from '../shared/settings';
 import { audioSummary } from '../shared/summary';
@@ -38,12 +36,10 @@ export = function register(RED: NodeAPI): void {
       async work(msg, { signal, progress }) {
         const spec: unknown = msg.payload;
         if (!isSpectrogram(spec)) throw new Error(RED._('vocal-split-istft.errors.payload', { got: describePayload(spec) }));
-        let audio = await istftAsync(spec, { signal, onProgress: progress });
         const original = msg.originalSampleRate;
-        if (rate === 'original' && typeof original === 'number' && isIntegerIn(original, 1, 192000) && original !== audio.sampleRate) {
-          audio = await resample(audio, original, MODEL_RESAMPLING);
-        }
-        return [{ ...msg, payload: audio }];
+        const back = rate === 'original' && typeof original === 'number' && isIntegerIn(original, 1, 192000) ? original : undefined;
+        // The iSTFT and resampling run in the worker pool; the message keeps its spectrogram.
+        return [{ ...msg, payload: await sharedAudioPool().istft(spec, { signal, onProgress: progress, sampleRate: back }) }];
       },
       summary: ([out]) => audioSummary(RED, out?.payload as AudioData),
     });

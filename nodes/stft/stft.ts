@@ -4,12 +4,10 @@
  * istft node can go back to it.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { resample } from '../../lib/audio/resample';
-import { findAudioProblem } from '../../lib/audio/validate';
-import { stftAsync } from '../../lib/dsp/async';
 import type { Spectrogram } from '../../lib/dsp/types';
 import { describePayload, isAudioData } from '../../lib/payloads';
-import { DEFAULT_FRAMING, MODEL_RESAMPLING } from '../../lib/model/signal-framing';
+import { DEFAULT_FRAMING } from '../../lib/model/signal-framing';
+import { sharedAudioPool } from '../../lib/workers';
 import { serve, serveRejected } from '../shared/serve';
 import { isIntegerIn, isPowerOfTwo, numberSetting } from '../shared/settings';
 import { spectrogramSummary } from '../shared/summary';
@@ -49,10 +47,10 @@ export = function register(RED: NodeAPI): void {
       async work(msg, { signal, progress }) {
         const audio: unknown = msg.payload;
         if (!isAudioData(audio)) throw new Error(RED._('vocal-split-stft.errors.payload', { got: describePayload(audio) }));
-        const problem = findAudioProblem(audio);
-        if (problem) throw new Error(problem.message);
-        const input = toModelRate && audio.sampleRate !== DEFAULT_FRAMING.sampleRate ? await resample(audio, DEFAULT_FRAMING.sampleRate, MODEL_RESAMPLING) : audio;
-        const spec = await stftAsync(input, { fftSize, hop }, { signal, onProgress: progress });
+        // Resampling and the STFT run in the worker pool; the message keeps its audio.
+        const spec = await sharedAudioPool().stft(audio, { fftSize, hop }, {
+          signal, onProgress: progress, sampleRate: toModelRate ? DEFAULT_FRAMING.sampleRate : undefined,
+        });
         return [{ ...msg, payload: spec, originalSampleRate: audio.sampleRate }];
       },
       summary: ([out]) => spectrogramSummary(RED, out?.payload as Spectrogram),

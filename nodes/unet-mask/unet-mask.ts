@@ -2,13 +2,14 @@
  * vocal-split-unet-mask: spectrogram (made with the model's framing, 4096/1024 at 44.1 kHz for the shipped
  * models) in msg.payload → the vocals' soft mask
  * in msg.payload, with the spectrogram moved to msg.spectrogram for the apply-mask node.
- * The work is lib/separate's computeMask on a lib/model backend shared by every node of the process.
+ * The work is lib/separate's computeMask, run in the shared worker pool, on a lib/model backend shared
+ * by every node of the process.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { Spectrogram } from '../../lib/dsp/types';
 import { describePayload, isSpectrogram } from '../../lib/payloads';
 import type { ModelFraming } from '../../lib/model/signal-framing';
-import { computeMask } from '../../lib/separate';
+import { sharedAudioPool } from '../../lib/workers';
 import { serveModel } from '../shared/model';
 import { serveRejected } from '../shared/serve';
 import { backendSetting, concurrencySetting } from '../shared/settings';
@@ -53,7 +54,8 @@ export = function register(RED: NodeAPI): void {
         const spec: unknown = msg.payload;
         if (!isSpectrogram(spec)) throw new Error(RED._('vocal-split-unet-mask.errors.payload', { got: describePayload(spec) }));
         checkFraming(RED, spec, backend.framing);
-        const mask = await computeMask(spec, backend, separateOptions);
+        // Patches and the cross-fade in the worker pool, inference on the node's shared engine.
+        const mask = await sharedAudioPool().computeMask(spec, backend, separateOptions);
         return [{ ...msg, payload: mask, spectrogram: spec }];
       },
     });
