@@ -3,7 +3,7 @@
  * (stft-plan.ts: frame t centred on sample t·hop, zeros before 0 and after the end), each handed out
  * as soon as the last sample under it has arrived.
  */
-import { withCapacity } from '../audio/sample-arrays';
+import { concatSamples, withCapacity } from '../audio/sample-arrays';
 import { framingPlan, type FramingPlan } from './stft-plan';
 import type { StftParams } from './types';
 
@@ -13,6 +13,11 @@ export interface FrameBlock {
   count: number;
   re: Float32Array;
   im: Float32Array;
+}
+
+/** Block `a` followed by block `b`, its next frames. */
+export function concatFrameBlocks(a: FrameBlock, b: FrameBlock): FrameBlock {
+  return { first: a.first, count: a.count + b.count, re: concatSamples([a.re, b.re]), im: concatSamples([a.im, b.im]) };
 }
 
 export class StreamStft {

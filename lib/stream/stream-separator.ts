@@ -3,19 +3,20 @@
  * that are final out, in order, as one continuous signal. The chain per channel is the offline
  * separator's (resample to the model's rate, STFT with the model's framing, U-Net mask, soft mask,
  * iSTFT, resample back, accompaniment = mixture − vocals), with the state each step needs carried
- * between chunks.
+ * between chunks: the stages AudioToFrames → ChannelMaskers → FramesToAudio, which the one-step
+ * nodes' stream mode runs one per node.
  */
-import { concatChannels, concatSamples } from '../audio/sample-arrays';
-import { StreamResampler } from '../audio/stream-resample';
+import { concatSamples } from '../audio/sample-arrays';
 import { findAudioProblem } from '../audio/validate';
-import { StreamIstft } from '../dsp/stream-istft';
-import { StreamStft } from '../dsp/stream-stft';
 import { InvalidArgumentError } from '../errors';
-import { MAX_RATE, MIN_RATE, MODEL_RESAMPLING, type ModelFraming } from '../model/signal-framing';
+import { MAX_RATE, MIN_RATE, type ModelFraming } from '../model/signal-framing';
 import { applyMaskInPlace, complement } from '../separate/apply-mask';
+import { AudioToFrames } from './audio-to-frames';
+import { ChannelMaskers } from './channel-maskers';
+import { FramesToAudio } from './frames-to-audio';
 import { DEFAULT_LATENCY, LATENCY_PRESETS, latencySeconds, type StreamLatency } from './latency';
 import type { PatchPredictor } from './mask-batcher';
-import { StreamMasker, type MaskedBlock } from './stream-masker';
+import type { MaskedBlock } from './stream-masker';
 
 export interface StreamFormat {
   sampleRate: number;
@@ -35,26 +36,20 @@ export class StreamSeparator {
   readonly latency: StreamLatency;
   /** The model's sample rate and STFT, which the stream is resampled and framed to. */
   readonly framing: ModelFraming;
-  private readonly stft: StreamStft[];
-  private readonly maskers: StreamMasker[];
-  private readonly istft: StreamIstft[];
+  private readonly maskers: ChannelMaskers;
   /** Input samples not yet matched by output (for accompaniment = mixture − vocals). */
   private pendingMix: Float32Array[];
   /** Vocals already out of the iSTFT (and resampler) but ahead of the input by rounding. */
   private pendingVocals: Float32Array[];
   private received = 0;
   private emitted = 0;
-  private receivedAtModelRate = 0;
   private ended = false;
 
   private constructor(readonly format: StreamFormat, batcher: PatchPredictor, latency: StreamLatency,
-    private readonly toModel: StreamResampler | null, private readonly fromModel: StreamResampler | null) {
+    private readonly toFrames: AudioToFrames, private readonly toAudio: FramesToAudio) {
     this.latency = latency;
     this.framing = batcher.backend.framing;
-    const bins = this.framing.fftSize / 2 + 1;
-    this.stft = Array.from({ length: format.channels }, () => new StreamStft(this.framing));
-    this.maskers = Array.from({ length: format.channels }, () => new StreamMasker(batcher, bins, latency));
-    this.istft = Array.from({ length: format.channels }, () => new StreamIstft(this.framing));
+    this.maskers = new ChannelMaskers(batcher, format.channels, latency);
     this.pendingMix = Array.from({ length: format.channels }, () => new Float32Array(0));
     this.pendingVocals = Array.from({ length: format.channels }, () => new Float32Array(0));
   }
@@ -67,11 +62,14 @@ export class StreamSeparator {
     if (!Number.isInteger(sampleRate) || sampleRate < MIN_RATE || sampleRate > MAX_RATE) {
       throw new InvalidArgumentError('BAD_SAMPLE_RATE', `a stream's sample rate must be an integer in ${MIN_RATE}..${MAX_RATE} Hz, got ${String(sampleRate)}`);
     }
-    const modelRate = batcher.backend.framing.sampleRate;
-    const resampled = sampleRate !== modelRate;
-    const toModel = resampled ? await StreamResampler.create(channels, sampleRate, modelRate, MODEL_RESAMPLING.quality) : null;
-    const fromModel = resampled ? await StreamResampler.create(channels, modelRate, sampleRate, MODEL_RESAMPLING.quality) : null;
-    return new StreamSeparator(format, batcher, latency, toModel, fromModel);
+    const framing = batcher.backend.framing;
+    const toFrames = await AudioToFrames.create(channels, sampleRate, framing.sampleRate, framing);
+    try {
+      return new StreamSeparator(format, batcher, latency, toFrames, await FramesToAudio.create(channels, framing, framing.sampleRate, sampleRate));
+    } catch (err) {
+      toFrames.dispose();
+      throw err;
+    }
   }
 
   /** Worst-case algorithmic latency in seconds (the resamplers' few milliseconds not counted). */
@@ -89,61 +87,43 @@ export class StreamSeparator {
     this.checkChunk(chunk);
     this.received += chunk[0].length;
     this.pendingMix = this.pendingMix.map((p, c) => concatSamples([p, chunk[c]]));
-    const atModel = this.toModel ? this.toModel.push(chunk) : chunk;
-    this.receivedAtModelRate += atModel[0].length;
-    const blocks = await Promise.all(atModel.map(async (x, c) => this.maskers[c].push(this.stft[c].push(x))));
-    return this.output(blocks.map((b, c) => this.istft[c].push(applyMask(b))), false);
+    const masked = await this.maskers.push(this.toFrames.push(chunk));
+    return this.output(this.toAudio.push(masked.map(applyMask)), false);
   }
 
   /** The stream ended: the rest of both stems. */
   async end(): Promise<StreamOutput> {
     if (this.ended) throw new InvalidArgumentError('STREAM_ENDED', 'this stream has ended');
     this.ended = true;
-    let length = this.receivedAtModelRate;
-    const tail = this.toModel ? this.toModel.end() : null;
-    if (tail) length += tail[0].length;
-    const vocals = await Promise.all(this.stft.map(async (stft, c) => {
-      const parts: Float32Array[] = [];
-      const last = tail ? stft.push(tail[c]) : null;
-      if (last) parts.push(this.istft[c].push(applyMask(await this.maskers[c].push(last)), length));
-      parts.push(this.istft[c].push(applyMask(await this.maskers[c].push(stft.end())), length));
-      parts.push(this.istft[c].push(applyMask(await this.maskers[c].end()), length));
-      parts.push(this.istft[c].end(length));
-      return concatSamples(parts);
-    }));
-    return this.output(vocals, true);
+    const masked = await this.maskers.end(this.toFrames.end());
+    // Back at the stream's rate, the resampler's real output up to the input's length: a round trip
+    // through the model's rate can come back a sample short (resample.ts), and that sample is not a zero.
+    return this.output(this.toAudio.end(masked.map(applyMask), this.toFrames.length, this.received), true);
   }
 
   /** Frees the resamplers' converters. Idempotent. */
   dispose(): void {
-    this.toModel?.destroy();
-    this.fromModel?.destroy();
+    this.toFrames.dispose();
+    this.toAudio.dispose();
   }
 
-  private output(vocalsAtModelRate: Float32Array[], final: boolean): StreamOutput {
-    let vocals = vocalsAtModelRate;
-    if (this.fromModel) {
-      vocals = this.fromModel.push(vocals);
-      // At the end, the resampler's real output up to the input's length: a round trip through the
-      // model's rate can come back a sample short (resample.ts), and that sample is not a zero.
-      if (final) vocals = concatChannels([vocals, this.fromModel.end(this.received)], vocals.length);
-    }
-    vocals = vocals.map((v, c) => concatSamples([this.pendingVocals[c], v]));
+  private output(newVocals: Float32Array[], final: boolean): StreamOutput {
+    const vocals = newVocals.map((v, c) => concatSamples([this.pendingVocals[c], v]));
     // Output never runs ahead of the input; at the end it is exactly as long.
     const count = final ? this.received - this.emitted : Math.min(vocals[0].length, this.received - this.emitted);
     if (vocals[0].length < count) {
       throw new Error(`StreamSeparator: ${vocals[0].length} vocal samples for the ${count} the stream still owes`);
     }
     this.pendingVocals = vocals.map((v) => v.slice(count));
-    vocals = vocals.map((v) => (v.length === count ? v : v.slice(0, count)));
-    const accompaniment = vocals.map((v, c) => {
+    const owed = vocals.map((v) => (v.length === count ? v : v.slice(0, count)));
+    const accompaniment = owed.map((v, c) => {
       const mix = this.pendingMix[c];
       this.pendingMix[c] = mix.slice(count);
       return complement(mix.subarray(0, count), v);
     });
     const first = this.emitted;
     this.emitted += count;
-    return { first, vocals, accompaniment };
+    return { first, vocals: owed, accompaniment };
   }
 
   private checkChunk(chunk: Float32Array[]): void {

@@ -7,18 +7,18 @@
  * state: it works on such chunks as they are.
  */
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
-import { concatChannels, concatSamples } from '../../lib/audio/sample-arrays';
-import { StreamResampler } from '../../lib/audio/stream-resample';
+import type { FrameBlock } from '../../lib/dsp/stream-stft';
 import type { Spectrogram, StftParams } from '../../lib/dsp/types';
 import type { BackendHandle } from '../../lib/model/backends/types';
 import { describePayload, isSpectrogram } from '../../lib/payloads';
-import { DEFAULT_FRAMING, MODEL_RESAMPLING, type ModelFraming } from '../../lib/model/signal-framing';
+import { DEFAULT_FRAMING, type ModelFraming } from '../../lib/model/signal-framing';
 import type { Mask } from '../../lib/separate/types';
+import { AudioToFrames } from '../../lib/stream/audio-to-frames';
+import { ChannelMaskers } from '../../lib/stream/channel-maskers';
+import { FramesToAudio } from '../../lib/stream/frames-to-audio';
 import { LATENCY_PRESETS } from '../../lib/stream/latency';
 import { MaskBatcher } from '../../lib/stream/mask-batcher';
-import { StreamIstft } from '../../lib/dsp/stream-istft';
-import { StreamMasker, type MaskedBlock } from '../../lib/stream/stream-masker';
-import { StreamStft, type FrameBlock } from '../../lib/dsp/stream-stft';
+import type { StreamFormat } from '../../lib/stream/stream-separator';
 import type { Outputs } from './serve';
 import { checkSameFormat, chunkOf, isLastChunk, nodeStreamRegistry, streamInfo, streamKeyOf, type StreamSettings } from './stream';
 import { COMMON } from './common-strings';
@@ -36,10 +36,6 @@ function spectrogramChunk(blocks: FrameBlock[], params: StftParams, sampleRate: 
   };
 }
 
-function joinBlocks<B extends FrameBlock>(a: B, b: B, extra?: (x: B, y: B) => Partial<B>): B {
-  return { ...a, count: a.count + b.count, re: concatSamples([a.re, b.re]), im: concatSamples([a.im, b.im]), ...(extra?.(a, b) ?? {}) };
-}
-
 function chunkSpectrogram(RED: NodeAPI, msg: NodeMessageInFlow): SpectrogramChunk | null {
   const spec: unknown = msg.payload;
   if (isSpectrogram(spec) && typeof (spec as Partial<SpectrogramChunk>).firstFrame === 'number') return spec as SpectrogramChunk;
@@ -47,11 +43,14 @@ function chunkSpectrogram(RED: NodeAPI, msg: NodeMessageInFlow): SpectrogramChun
   throw new Error(RED._(`${COMMON}.stream.errors.spectrogram`, { got: describePayload(spec) }));
 }
 
+/** A spectrogram chunk's frames of channel c. */
+function framesOf(spec: SpectrogramChunk): FrameBlock[] {
+  return spec.re.map((re, c) => ({ first: spec.firstFrame, count: spec.frames, re, im: spec.im[c] }));
+}
+
 interface StftState {
-  stft: StreamStft[];
-  resampler: StreamResampler | null;
-  format: { sampleRate: number; channels: number };
-  length: number;
+  frames: AudioToFrames;
+  format: StreamFormat;
   dispose(): void;
 }
 
@@ -66,19 +65,13 @@ export function stftStreamStage(RED: NodeAPI, node: Node, settings: StreamSettin
       const chunk = registry.parseFor(key, () => chunkOf(RED, msg, settings));
       const format = chunk.channels.length > 0 ? chunk.format : { sampleRate: settings.sampleRate, channels: settings.channels };
       const { state, spec } = await registry.run(key, async () => {
-        const resampler = toModelRate && format.sampleRate !== DEFAULT_FRAMING.sampleRate
-          ? await StreamResampler.create(format.channels, format.sampleRate, DEFAULT_FRAMING.sampleRate, MODEL_RESAMPLING.quality) : null;
-        return { stft: Array.from({ length: format.channels }, () => new StreamStft(params)), resampler, format, length: 0, dispose: () => resampler?.destroy() };
+        const frames = await AudioToFrames.create(format.channels, format.sampleRate, toModelRate ? DEFAULT_FRAMING.sampleRate : format.sampleRate, params);
+        return { frames, format, dispose: () => frames.dispose() };
       }, async (st) => {
         checkSameFormat(RED, st.format, chunk);
-        let x = chunk.channels.length > 0 ? chunk.channels : st.format.channels > 0 ? st.stft.map(() => new Float32Array(0)) : [];
-        if (st.resampler) x = st.resampler.push(x);
-        if (last && st.resampler) x = concatChannels([x, st.resampler.end()], x.length);
-        st.length += x[0]?.length ?? 0;
-        let blocks = st.stft.map((s, c) => s.push(x[c]));
-        if (last) blocks = blocks.map((b, c) => joinBlocks(b, st.stft[c].end()));
-        const rate = st.resampler ? DEFAULT_FRAMING.sampleRate : st.format.sampleRate;
-        return { state: st, spec: spectrogramChunk(blocks, params, rate, st.length) };
+        const x = chunk.channels.length > 0 ? chunk.channels : Array.from({ length: st.format.channels }, () => new Float32Array(0));
+        const blocks = last ? st.frames.end(x) : st.frames.push(x);
+        return { state: st, spec: spectrogramChunk(blocks, params, st.frames.frameRate, st.frames.length) };
       }, { last });
       if (spec.frames === 0 && !last) return [null];
       const info = streamInfo(key, spec.firstFrame, state.format, 0, last);
@@ -88,9 +81,9 @@ export function stftStreamStage(RED: NodeAPI, node: Node, settings: StreamSettin
 }
 
 interface MaskState {
-  maskers: StreamMasker[];
+  maskers: ChannelMaskers;
   /** The spectrogram format the stream started with. */
-  format: { sampleRate: number; channels: number };
+  format: StreamFormat;
   dispose(): void;
 }
 
@@ -109,30 +102,23 @@ export function maskStreamStage(RED: NodeAPI, node: Node, settings: StreamSettin
         return chunk;
       });
       const b = (batcher ??= new MaskBatcher(backend));
-      const latency = LATENCY_PRESETS[settings.latency];
-      const bins = backend.framing.fftSize / 2 + 1;
       const channels = spec?.re.length ?? 0;
       const blocks = await registry.run(key, async () => ({
-        maskers: Array.from({ length: channels }, () => new StreamMasker(b, bins, latency)),
+        maskers: new ChannelMaskers(b, channels, LATENCY_PRESETS[settings.latency]),
         format: { sampleRate: spec?.sampleRate ?? 0, channels },
         dispose: () => undefined,
       }), async (st) => {
         if (spec && (spec.re.length !== st.format.channels || spec.sampleRate !== st.format.sampleRate)) {
           throw new Error(RED._(`${COMMON}.stream.errors.formatChanged`, { rate: spec.sampleRate, channels: spec.re.length, firstRate: st.format.sampleRate, firstChannels: st.format.channels }));
         }
-        return Promise.all(st.maskers.map(async (m, c) => {
-          let out: MaskedBlock = spec ? await m.push({ first: spec.firstFrame, count: spec.frames, re: spec.re[c], im: spec.im[c] }) : { first: 0, count: 0, re: new Float32Array(0), im: new Float32Array(0), mask: new Float32Array(0) };
-          if (last) {
-            const rest = await m.end();
-            out = out.count === 0 ? rest : joinBlocks(out, rest, (x, y) => ({ mask: concatSamples([x.mask, y.mask]) }));
-          }
-          return out;
-        }));
+        const frames = spec ? framesOf(spec) : undefined;
+        return last ? st.maskers.end(frames) : st.maskers.push(frames ?? []);
       }, { last });
       const count = blocks[0]?.count ?? 0;
       if (count === 0 && !last) return [null];
       const length = spec?.length ?? 0;
       const frames = spectrogramChunk(blocks, backend.framing, backend.framing.sampleRate, length);
+      const bins = backend.framing.fftSize / 2 + 1;
       const mask: MaskChunk = { fftSize: frames.fftSize, hop: frames.hop, sampleRate: frames.sampleRate, length, frames: count, bins, firstFrame: frames.firstFrame, vocals: blocks.map((bl) => bl.mask) };
       const info = last ? { complete: true } : {};
       return [{ ...msg, ...info, payload: mask, spectrogram: frames }];
@@ -141,8 +127,7 @@ export function maskStreamStage(RED: NodeAPI, node: Node, settings: StreamSettin
 }
 
 interface IstftState {
-  istft: StreamIstft[];
-  resampler: StreamResampler | null;
+  audio: FramesToAudio;
   produced: number;
   dispose(): void;
 }
@@ -162,16 +147,12 @@ export function istftStreamStage(RED: NodeAPI, node: Node, settings: StreamSetti
       const channels = spec?.re.length ?? 0;
       const params = { fftSize: spec?.fftSize ?? DEFAULT_FRAMING.fftSize, hop: spec?.hop ?? DEFAULT_FRAMING.hop };
       const { audio, first } = await registry.run(key, async () => {
-        const resampler = outRate !== specRate ? await StreamResampler.create(channels, specRate, outRate, MODEL_RESAMPLING.quality) : null;
-        return { istft: Array.from({ length: channels }, () => new StreamIstft(params)), resampler, produced: 0, dispose: () => resampler?.destroy() };
+        const audio = await FramesToAudio.create(channels, params, specRate, outRate);
+        return { audio, produced: 0, dispose: () => audio.dispose() };
       }, async (st) => {
-        const length = last ? spec?.length ?? Infinity : Infinity;
-        let out = st.istft.map((s, c) => (spec ? s.push({ first: spec.firstFrame, count: spec.frames, re: spec.re[c], im: spec.im[c] }, length) : new Float32Array(0)));
-        if (last) out = out.map((o, c) => concatSamples([o, st.istft[c].end(Number.isFinite(length) ? length : 0)]));
-        if (st.resampler) {
-          out = st.resampler.push(out);
-          if (last) out = concatChannels([out, st.resampler.end()], out.length);
-        }
+        const frames = spec ? framesOf(spec) : null;
+        // Without a spectrogram on the last message the signal's length is unknown: only what is already final comes out.
+        const out = last ? st.audio.end(frames, spec?.length ?? 0) : st.audio.push(frames ?? []);
         const at = st.produced;
         st.produced += out[0]?.length ?? 0;
         return { audio: out, first: at };
