@@ -4,7 +4,8 @@
  * Chunks between them are the usual spectrogram / mask payloads covering frames
  * [firstFrame, firstFrame + frames) of the stream, with `length` the samples received so far
  * (the whole signal's length on the last chunk, the one with msg.complete). apply mask needs no
- * state: it works on such chunks as they are.
+ * state: it works on such chunks as they are. The state is lib/stream's stages (the ones
+ * StreamSeparator is made of), one per node; what is here is messages in and out.
  */
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import type { FrameBlock } from '../../lib/dsp/stream-stft';
@@ -43,7 +44,7 @@ function chunkSpectrogram(RED: NodeAPI, msg: NodeMessageInFlow): SpectrogramChun
   throw new Error(RED._(`${COMMON}.stream.errors.spectrogram`, { got: describePayload(spec) }));
 }
 
-/** A spectrogram chunk's frames of channel c. */
+/** A spectrogram chunk's frames, one block per channel. */
 function framesOf(spec: SpectrogramChunk): FrameBlock[] {
   return spec.re.map((re, c) => ({ first: spec.firstFrame, count: spec.frames, re, im: spec.im[c] }));
 }
