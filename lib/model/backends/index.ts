@@ -16,6 +16,7 @@ import { maskInputError } from './input';
 import { OnnxEngine, ensureOnnxAvailable } from './onnx';
 import { InferenceScheduler } from './scheduler';
 import { TfjsEngine, initWasm, loadTfjsNode } from './tfjs';
+import { TfjsWorkerEngine } from './tfjs-worker-engine';
 import {
   AUTO_ORDER, BACKEND_NAMES, BackendChoice, BackendName, BackendOptions, BackendProbe, BackendHandle, InferenceEngine, PredictOptions,
 } from './types';
@@ -159,7 +160,10 @@ async function startEngine(name: BackendName, model: ModelWeights, options: Back
   switch (name) {
     case 'cuda': return createCudaEngine(model, options.threads);
     case 'onnx': return OnnxEngine.create(model, options.threads ?? defaultOnnxThreads(), options.executionProviders);
-    default: return TfjsEngine.create(name, model, options.threads);
+    // wasm and cpu compute synchronously: in a worker thread, so the event loop stays free.
+    case 'wasm':
+    case 'cpu': return TfjsWorkerEngine.create(name, model);
+    case 'tfjs-node': return TfjsEngine.create(name, model, options.threads);
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * What the onnx engine (onnx.ts, main thread) and its worker (onnx-worker.ts) share: the lazily
  * loaded onnxruntime-node module, typed locally for the few members used (it is an optional
- * dependency, so this compiles and runs without it), and the messages between the two threads.
+ * dependency, so this compiles and runs without it), and what the worker starts its session from.
  */
 import { BackendUnavailableError } from '../errors';
 
@@ -43,23 +43,12 @@ export function loadOrt(): OrtModule {
   throw new BackendUnavailableError('BACKEND_UNAVAILABLE', ortError);
 }
 
-/** Main thread → worker. Every request has an `id`; the worker answers each one, in order. */
-export type ToWorker =
-  /** Create the session from the serialised model (its buffer is transferred). */
-  | {
-    type: 'init'; id: number; model: Uint8Array; options: OrtSessionOptions;
-    /** The graph's input and output names, and the patch shape [bins, frames, channelsIn]. */
-    inputName: string; outputName: string; dims: [bins: number, frames: number, channelsIn: number];
-  }
-  /** Masks for `batch` NHWC patches; `input` (batch × bins × frames × channelsIn) is transferred. */
-  | { type: 'run'; id: number; input: Float32Array; batch: number }
-  /** Release the session after the run in progress; runs still queued are answered with an error. */
-  | { type: 'release'; id: number };
-
-/** Worker → main thread: the answer to request `id`. */
-export type FromWorker =
-  | { type: 'ready'; id: number; version: string }
-  | { type: 'result'; id: number; mask: Float32Array }
-  | { type: 'released'; id: number }
-  /** `unavailable`: onnxruntime-node cannot load in the worker (→ BackendUnavailableError). */
-  | { type: 'error'; id: number; message: string; unavailable?: boolean };
+/** What the onnx worker starts its session from (the model's buffer is transferred). */
+export interface OnnxInit {
+  model: Uint8Array;
+  options: OrtSessionOptions;
+  /** The graph's input and output names, and the patch shape [bins, frames, channelsIn]. */
+  inputName: string;
+  outputName: string;
+  dims: [bins: number, frames: number, channelsIn: number];
+}

@@ -4,9 +4,9 @@
  * whole song's batches. A request whose caller went away (its signal aborted) leaves the queue at
  * once, so the engine is idle again after the run in progress.
  *
- * The engine gets at most `maxInFlight` runs at a time: 2 for onnx (one computing in its worker,
- * one waiting there so it never idles), 16 for cuda (its coalescer merges what waits into one GPU
- * batch), 1 for the tfjs engines (they compute on the calling thread).
+ * The engine gets at most `maxInFlight` runs at a time: 2 for the engines in a worker thread (onnx,
+ * wasm, cpu: one computing, one waiting there so the worker never idles), 16 for cuda (its coalescer
+ * merges what waits into one GPU batch), 1 for tfjs-node (it computes on the calling thread).
  */
 import { VocalSplitError } from '../../errors';
 import type { InferenceEngine, PredictOptions } from './types';
@@ -20,7 +20,7 @@ interface Request {
   onAbort?: () => void;
 }
 
-const IN_FLIGHT: Partial<Record<InferenceEngine['name'], number>> = { onnx: 2, cuda: 16 };
+const IN_FLIGHT: Partial<Record<InferenceEngine['name'], number>> = { onnx: 2, wasm: 2, cpu: 2, cuda: 16 };
 
 export class InferenceScheduler {
   private readonly live: Request[] = [];

@@ -4,6 +4,9 @@
  * backend is called 'tensorflow'). tfjs has ONE active backend per process and moves tensors when
  * an op mixes backends, so each engine keeps its weights on its own tf backend and activates it
  * right before running ops, synchronously (see runOn).
+ *
+ * These engines compute on the calling thread: createBackend runs wasm and cpu in a worker thread
+ * (tfjs-worker-engine.ts), and only tfjs-node here, on the main thread.
  */
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -16,6 +19,12 @@ import { ENGINE_BATCH_SIZE, type BackendName, type InferenceEngine } from './typ
 
 type TfBackendName = 'cpu' | 'wasm' | 'tensorflow';
 type TfjsEngineName = Exclude<BackendName, 'onnx' | 'cuda'>;
+
+/** What the wasm/cpu engine's worker (tfjs-worker.ts) starts from. */
+export interface TfjsWorkerInit {
+  name: 'wasm' | 'cpu';
+  model: ModelWeights;
+}
 
 function unavailable(message: string): BackendUnavailableError {
   return new BackendUnavailableError('BACKEND_UNAVAILABLE', message);
@@ -159,8 +168,8 @@ export class TfjsEngine implements InferenceEngine {
     const { bins, frames, channelsIn } = this.config;
     const per = bins * frames * channelsIn;
     const out = new Float32Array(batch * per);
-    // cpu and wasm block the event loop while they compute: one patch at a time, yielding in
-    // between, keeps Node-RED responsive. libtensorflow gains from whole batches.
+    // cpu and wasm block their thread while they compute: one patch at a time, yielding in
+    // between, keeps that thread's event loop turning. libtensorflow gains from whole batches.
     const step = this.tfBackend === 'tensorflow' ? batch : 1;
     for (let b = 0; b < batch; b += step) {
       const n = Math.min(step, batch - b);

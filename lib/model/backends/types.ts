@@ -15,7 +15,9 @@ export const AUTO_ORDER: readonly BackendName[] = ['cuda', 'onnx', 'tfjs-node', 
 /**
  * Patches per predictMask call that suit each engine. cuda: the GPU is only busy with many patches
  * at once (a 3-minute stereo song is ~190 patches). onnx: a worker thread, 4 is a little faster per
- * patch. tfjs engines compute on the main thread: one patch per call keeps each event-loop pause short.
+ * patch. tfjs-node computes on the main thread: one patch per call keeps each event-loop pause
+ * short. wasm/cpu (a worker thread each) compute a patch at a time anyway: one per call lets a
+ * live stream's patch in after at most the patches already sent.
  */
 export const ENGINE_BATCH_SIZE: Readonly<Record<BackendName, number>> = { cuda: 64, onnx: 4, 'tfjs-node': 1, wasm: 1, cpu: 1 };
 
