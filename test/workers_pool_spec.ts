@@ -125,6 +125,44 @@ describe('worker pool (lib/workers)', function () {
       assert.equal(settled[3].status, 'rejected');
       assert.equal(scheduler.pending, 0);
     });
+
+    it('an engine of 2 sessions keeps one for live streams while they run; files get both again when they stop', async function () {
+      const running = new Map<string, () => void>();
+      const started: string[] = [];
+      let onStart: (() => void) | undefined;
+      const engine: InferenceEngine = {
+        name: 'onnx', description: 'two-session engine', batchSize: 4, parallelRuns: 2, config: { bins: 1, frames: 1, baseFilters: 1, depth: 1, channelsIn: 1 },
+        predictMask: (input) => new Promise<Float32Array>((resolve) => {
+          const tag = String(input[0]);
+          started.push(tag);
+          running.set(tag, () => { running.delete(tag); resolve(input.slice()); });
+          onStart?.();
+        }),
+        dispose: async () => {},
+      };
+      const windowMs = 150;
+      const scheduler = new InferenceScheduler(engine, undefined, windowMs);
+      const ask = (tag: number, priority: 'live' | 'file'): Promise<Float32Array> => scheduler.predictMask(Float32Array.of(tag), 1, { priority });
+      const finish = async (tag: number, p: Promise<Float32Array>): Promise<void> => {
+        (running.get(String(tag)) as () => void)();
+        await p;
+      };
+      const live1 = ask(101, 'live');
+      const files = [1, 2, 3].map((tag) => ask(tag, 'file'));
+      assert.deepEqual(started, ['101', '1'], 'one session for the stream, one for files: the other file batches wait');
+      await finish(101, live1);
+      await finish(1, files[0]);
+      assert.deepEqual(started, ['101', '1', '2'], 'still one file run at a time while the stream is recent');
+      const live2 = ask(102, 'live');
+      assert.deepEqual([...running.keys()].sort(), ['102', '2'], 'the live patch starts at once on the kept session');
+      // Nothing settles now; when the live window closes, the waiting file batch gets the second session.
+      await new Promise<void>((resolve) => { onStart = resolve; });
+      assert.deepEqual([...running.keys()].sort(), ['102', '2', '3']);
+      await finish(102, live2);
+      await finish(2, files[1]);
+      await finish(3, files[2]);
+      assert.equal(scheduler.pending, 0);
+    });
   });
 
   describe('audio pool (real songs, onnx engine)', function () {

@@ -60,22 +60,44 @@ export async function runMaskEngine(source: FrameSource, backend: BackendHandle,
   const batches: Array<Array<{ channel: number; patch: number }>> = [];
   for (let first = 0; first < jobs.length; first += batchSize) batches.push(jobs.slice(first, first + batchSize));
   const perBatch = Math.min(batchSize, jobs.length);
-  // Two sets of buffers: while the backend works on one batch (in a worker thread for onnx), the
-  // next batch's frames are computed into the other set.
-  const sets = [0, 1].map(() => ({
+  // `depth` batches are queued at a time: the engine computes parallelRuns of them at once and has
+  // one more waiting, while this thread computes the frames of the next and turns finished masks
+  // back into audio. Each queued batch has its own set of buffers.
+  const depth = Math.min(batches.length, Math.max(2, (backend.parallelRuns ?? 1) + 1));
+  const sets = Array.from({ length: depth }, () => ({
     input: new Float32Array(perBatch * F * T),
     frames: Array.from({ length: perBatch }, () => ({ re: new Float32Array(T * bins), im: new Float32Array(T * bins) })),
   }));
   const modelFrame = new Float32Array(F);
   const finalMask = new Float32Array(T * bins);
 
+  let finished = 0;
+  /**
+   * Frames of (channel, patch − 1) still untouched when batch k is prepared: that job sits earlier
+   * in batch k, or in a queued batch whose masks are not applied yet.
+   */
+  const previousFrames = (k: number, channel: number, patch: number): { re: Float32Array; im: Float32Array } | undefined => {
+    if (patch === 0) return undefined;
+    const job = (patch - 1) * source.channels + channel;
+    const batch = Math.floor(job / batchSize);
+    return batch >= finished && batch <= k ? sets[batch % depth].frames[job % batchSize] : undefined;
+  };
+
   const prepare = (k: number): Promise<Float32Array> => {
-    const set = sets[k % 2];
+    const set = sets[k % depth];
     batches[k].forEach(({ channel, patch }, b) => {
       const start = plan.starts[patch];
       const count = Math.min(T, totalFrames - start);
       const { re, im } = set.frames[b];
-      source.read(channel, start, count, re, im);
+      // Consecutive patches share `overlap` frames: copied from the previous patch, not transformed again.
+      const previous = previousFrames(k, channel, patch);
+      const shared = previous ? Math.min(plan.starts[patch - 1] + T - start, count) : 0;
+      if (previous && shared > 0) {
+        const from = (start - plan.starts[patch - 1]) * bins;
+        re.set(previous.re.subarray(from, from + shared * bins));
+        im.set(previous.im.subarray(from, from + shared * bins));
+      }
+      source.read(channel, start + shared, count - shared, re.subarray(shared * bins), im.subarray(shared * bins));
       // The song's last patch is shorter: the model sees silence after the end, not a stale patch.
       re.fill(0, count * bins);
       im.fill(0, count * bins);
@@ -115,24 +137,24 @@ export async function runMaskEngine(source: FrameSource, backend: BackendHandle,
           for (let f = 0; f < F; f++) carry.mask[j * F + f] = w * mask[f * T + t];
         }
       }
-      const { re, im } = sets[k % 2].frames[b];
+      const { re, im } = sets[k % depth].frames[b];
       onFinal(channel, start, finalEnd, finalMask, re, im);
     });
   };
 
-  // Any error below (backend, abort, a throwing onFinal or onProgress) ends the run with the next
-  // batch possibly in flight: prepare() observes it, so it settles without an unhandled rejection.
-  let next: Promise<Float32Array> | undefined;
+  // Any error below (backend, abort, a throwing onFinal or onProgress) ends the run with later
+  // batches possibly in flight: prepare() observes them, so they settle without an unhandled rejection.
+  const queued: Array<Promise<Float32Array>> = [];
   for (let k = 0; k < batches.length; k++) {
     // Aborted: no new batch is queued.
     if (options.signal?.aborted) throw new SeparationAbortedError();
-    const current = next ?? prepare(k);
-    // Queue the next batch before waiting, so the backend always has work while this thread
-    // turns finished masks back into audio.
-    next = k + 1 < batches.length ? prepare(k + 1) : undefined;
-    const masks = await current;
+    // Queue batches up to `depth` ahead before waiting, so the backend always has work while this
+    // thread turns finished masks back into audio.
+    while (finished + queued.length < Math.min(batches.length, k + depth)) queued.push(prepare(finished + queued.length));
+    const masks = await (queued.shift() as Promise<Float32Array>);
     if (options.signal?.aborted) throw new SeparationAbortedError();
     finish(k, masks);
+    finished = k + 1;
     options.onProgress?.(Math.min(1, (k + 1) / batches.length));
     // Let timers and I/O run between batches (Node-RED keeps serving while a song is separated).
     await yieldToEventLoop();

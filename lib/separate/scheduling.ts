@@ -18,6 +18,7 @@ export function yieldingBackend(backend: BackendHandle): BackendHandle {
     config: backend.config,
     framing: backend.framing,
     batchSize: backend.batchSize,
+    parallelRuns: backend.parallelRuns,
     predictMask: async (input, batch, options) => {
       await yieldToEventLoop();
       const mask = await backend.predictMask(input, batch, options);

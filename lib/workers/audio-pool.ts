@@ -227,7 +227,7 @@ export class AudioPool {
       this.models.set(key, { backend, refs: 0 });
     }
     (this.models.get(key) as { refs: number }).refs++;
-    return { key, name: backend.name, description: backend.description, config: backend.config, framing: backend.framing, batchSize: backend.batchSize };
+    return { key, name: backend.name, description: backend.description, config: backend.config, framing: backend.framing, batchSize: backend.batchSize, parallelRuns: backend.parallelRuns ?? 1 };
   }
 
   private unregister(backend: BackendHandle): void {

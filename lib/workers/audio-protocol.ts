@@ -28,6 +28,8 @@ export interface RemoteModel {
   framing: ModelFraming;
   /** The backend's preferred patches per call. */
   batchSize: number;
+  /** Calls the backend computes at the same time. */
+  parallelRuns: number;
 }
 
 /** How stems leave the worker: WAV bytes or samples, optionally at another rate. */

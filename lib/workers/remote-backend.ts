@@ -15,6 +15,7 @@ export class RemoteBackend implements BackendHandle {
   readonly config: BackendHandle['config'];
   readonly framing: BackendHandle['framing'];
   readonly batchSize: number;
+  readonly parallelRuns: number;
 
   constructor(private readonly model: RemoteModel, private readonly ask: AskMain) {
     this.name = model.name;
@@ -22,6 +23,7 @@ export class RemoteBackend implements BackendHandle {
     this.config = model.config;
     this.framing = model.framing;
     this.batchSize = model.batchSize;
+    this.parallelRuns = model.parallelRuns;
   }
 
   predictMask(input: Float32Array, batch: number): Promise<Float32Array> {

@@ -14,6 +14,7 @@ import { ModelWeights, readModel } from '../weights-io';
 import { createCudaEngine, ensureCudaAvailable } from './cuda';
 import { maskInputError } from './input';
 import { OnnxEngine, ensureOnnxAvailable } from './onnx';
+import { OnnxReplicas } from './onnx-replicas';
 import { InferenceScheduler } from './scheduler';
 import { TfjsEngine, initWasm, loadTfjsNode } from './tfjs';
 import { TfjsWorkerEngine } from './tfjs-worker-engine';
@@ -89,6 +90,7 @@ class CachedEngineHandle implements BackendHandle {
   readonly description: string;
   readonly config: InferenceEngine['config'];
   readonly batchSize: number;
+  readonly parallelRuns: number;
 
   private readonly scheduler: InferenceScheduler;
   readonly framing: ModelFraming;
@@ -99,6 +101,7 @@ class CachedEngineHandle implements BackendHandle {
     this.description = engine.description;
     this.config = engine.config;
     this.batchSize = engine.batchSize;
+    this.parallelRuns = engine.parallelRuns ?? 1;
     this.framing = entry.framing;
   }
 
@@ -148,18 +151,21 @@ async function sourceKey(source: Source): Promise<string> {
 }
 
 /**
- * onnx's default intra-op threads: one core fewer than the machine has. The separator computes the next
- * batch's STFT and the last batch's iSTFT on the main thread while the worker infers, so taking every
- * core for inference makes the two fight (measured on 2 cores: 55× real time with 1 thread, 44× with 2).
+ * How many onnx sessions run side by side when no thread count is asked for: one per core, at most
+ * 4. Sessions of one intra-op thread each use the CPU better than one session of several threads
+ * (measured on 2 cores: 22 ms of CPU per patch against 28): patches are independent, so there is
+ * no waiting on a straggler thread when the separator's own work takes a core for a while.
  */
-export function defaultOnnxThreads(): number {
-  return Math.max(1, os.availableParallelism() - 1);
+export function onnxSessions(): number {
+  return Math.min(4, os.availableParallelism());
 }
 
 async function startEngine(name: BackendName, model: ModelWeights, options: BackendOptions): Promise<InferenceEngine> {
   switch (name) {
     case 'cuda': return createCudaEngine(model, options.threads);
-    case 'onnx': return OnnxEngine.create(model, options.threads ?? defaultOnnxThreads(), options.executionProviders);
+    case 'onnx': return options.threads !== undefined
+      ? OnnxEngine.create(model, options.threads, options.executionProviders)
+      : OnnxReplicas.create(model, onnxSessions(), options.executionProviders);
     // wasm and cpu compute synchronously: in a worker thread, so the event loop stays free.
     case 'wasm':
     case 'cpu': return TfjsWorkerEngine.create(name, model);
@@ -169,7 +175,7 @@ async function startEngine(name: BackendName, model: ModelWeights, options: Back
 
 /** What makes two engines of one backend different (beyond the model): their threads and providers. */
 function engineKey(name: BackendName, options: BackendOptions): string {
-  if (name === 'onnx') return `${options.threads ?? defaultOnnxThreads()}:${(options.executionProviders ?? ['cpu']).join(',')}`;
+  if (name === 'onnx') return `${options.threads ?? `${onnxSessions()}x1`}:${(options.executionProviders ?? ['cpu']).join(',')}`;
   if (name === 'cuda') return String(options.threads ?? 1);
   return '';
 }

@@ -4,9 +4,14 @@
  * whole song's batches. A request whose caller went away (its signal aborted) leaves the queue at
  * once, so the engine is idle again after the run in progress.
  *
- * The engine gets at most `maxInFlight` runs at a time: 2 for the engines in a worker thread (onnx,
- * wasm, cpu: one computing, one waiting there so the worker never idles), 16 for cuda (its coalescer
- * merges what waits into one GPU batch), 1 for tfjs-node (it computes on the calling thread).
+ * The engine gets at most `maxInFlight` runs at a time: for onnx one per session plus one waiting
+ * (so no session idles between runs), 2 for wasm and cpu (one computing in their worker thread, one
+ * waiting there), 16 for cuda (its coalescer merges what waits into one GPU batch), 1 for tfjs-node
+ * (it computes on the calling thread).
+ *
+ * Reserved capacity: an engine of several sessions keeps one of them for live streams while they
+ * run (a live request seen within LIVE_WINDOW_MS): files then get at most parallelRuns − 1 runs at
+ * a time, so a stream's patch starts at once instead of behind a file's batch.
  */
 import { VocalSplitError } from '../../errors';
 import type { InferenceEngine, PredictOptions } from './types';
@@ -20,14 +25,26 @@ interface Request {
   onAbort?: () => void;
 }
 
-const IN_FLIGHT: Partial<Record<InferenceEngine['name'], number>> = { onnx: 2, wasm: 2, cpu: 2, cuda: 16 };
+/** How long after a live request its streams count as running (they ask several times a second). */
+export const LIVE_WINDOW_MS = 1000;
+
+function defaultInFlight(engine: InferenceEngine): number {
+  if (engine.name === 'cuda') return 16;
+  if (engine.name === 'onnx') return (engine.parallelRuns ?? 1) + 1;
+  // wasm and cpu compute in their worker thread: one computing, one waiting there.
+  if (engine.name === 'wasm' || engine.name === 'cpu') return 2;
+  return 1;
+}
 
 export class InferenceScheduler {
   private readonly live: Request[] = [];
   private readonly file: Request[] = [];
   private inFlight = 0;
+  private fileInFlight = 0;
+  private lastLive = -Infinity;
+  private liveTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly engine: InferenceEngine, private readonly maxInFlight = IN_FLIGHT[engine.name] ?? 1) {}
+  constructor(private readonly engine: InferenceEngine, private readonly maxInFlight = defaultInFlight(engine), private readonly liveWindowMs = LIVE_WINDOW_MS) {}
 
   /** Requests queued or running. */
   get pending(): number {
@@ -50,16 +67,33 @@ export class InferenceScheduler {
         signal.addEventListener('abort', r.onAbort, { once: true });
       }
       queue.push(r);
+      if (queue === this.live) this.lastLive = performance.now();
       this.pump();
     });
   }
 
+  /** Runs files may have at a time: all but one of the engine's parallel runs while live streams run. */
+  private fileLimit(): number {
+    const runs = this.engine.parallelRuns ?? 1;
+    if (runs < 2) return this.maxInFlight;
+    const quiet = performance.now() - this.lastLive;
+    if (quiet >= this.liveWindowMs) return this.maxInFlight;
+    // Look again when the window closes, so waiting file runs are not left until the next request.
+    if (!this.liveTimer && this.file.length > 0) {
+      this.liveTimer = setTimeout(() => { this.liveTimer = undefined; this.pump(); }, this.liveWindowMs - quiet + 1);
+      this.liveTimer.unref();
+    }
+    return runs - 1;
+  }
+
   private pump(): void {
     while (this.inFlight < this.maxInFlight) {
-      const r = this.live.shift() ?? this.file.shift();
-      if (!r) return;
+      const fromLive = this.live.length > 0;
+      if (!fromLive && (this.file.length === 0 || this.fileInFlight >= this.fileLimit())) return;
+      const r = (fromLive ? this.live.shift() : this.file.shift()) as Request;
       if (r.onAbort) r.signal?.removeEventListener('abort', r.onAbort);
       this.inFlight++;
+      if (!fromLive) this.fileInFlight++;
       let run: Promise<Float32Array>;
       try {
         run = this.engine.predictMask(r.input, r.batch);
@@ -68,6 +102,7 @@ export class InferenceScheduler {
       }
       run.then(r.resolve, r.reject).finally(() => {
         this.inFlight--;
+        if (!fromLive) this.fileInFlight--;
         this.pump();
       });
     }

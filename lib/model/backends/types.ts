@@ -41,6 +41,8 @@ export interface BackendHandle {
   readonly config: UNetConfig;
   /** How many patches one predictMask call should carry on this engine (callers may send fewer or more). */
   readonly batchSize: number;
+  /** How many predictMask calls the engine computes at the same time (default 1): a caller keeps one more than that queued. */
+  readonly parallelRuns?: number;
   /** The sample rate and STFT the model was trained on (its model.json's `stft`): callers frame audio with it. */
   readonly framing: ModelFraming;
   /**
@@ -58,8 +60,9 @@ export interface BackendOptions {
   /** 'auto' (default): the fastest that works here, in AUTO_ORDER. A name forces that engine or fails. */
   backend?: BackendChoice;
   /**
-   * Intra-op threads. onnx: per session, in the engine's worker thread (default: one fewer than the
-   * machine's cores, defaultOnnxThreads, so the separator's own work keeps a core). cuda: CPU threads for the few ops left on the CPU (default 1).
+   * Intra-op threads. onnx: set, one session with that many threads in the engine's worker thread;
+   * unset, onnxSessions() sessions side by side, each in its own worker thread with one intra-op thread
+   * (see onnx-replicas.ts). cuda: CPU threads for the few ops left on the CPU (default 1).
    * tfjs-node: process-wide, only honoured if set before tfjs-node is first loaded. wasm/cpu: ignored
    * (tfjs-wasm runs single-threaded under Node).
    */
@@ -77,6 +80,8 @@ export interface InferenceEngine {
   readonly description: string;
   readonly config: UNetConfig;
   readonly batchSize: number;
+  /** Runs computed at the same time (onnx: its sessions); default 1. */
+  readonly parallelRuns?: number;
   predictMask(input: Float32Array, batch: number): Promise<Float32Array>;
   dispose(): Promise<void>;
   /**

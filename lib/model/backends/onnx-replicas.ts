@@ -1,0 +1,62 @@
+/**
+ * The onnx engine as several sessions side by side, each an OnnxEngine (its own worker thread) with
+ * one intra-op thread. A batch goes to the session with the fewest runs in hand, so on a machine of
+ * n cores up to n batches are computed at once, and a live stream's patch never waits behind more
+ * than one batch (the scheduler keeps a session free for live streams while they run).
+ */
+import type { ModelWeights } from '../weights-io';
+import { OnnxEngine } from './onnx';
+import type { InferenceEngine } from './types';
+
+export class OnnxReplicas implements InferenceEngine {
+  readonly name = 'onnx' as const;
+  readonly config: ModelWeights['config'];
+  readonly batchSize: number;
+  readonly parallelRuns: number;
+  /** Runs handed to each session and not answered yet. */
+  private readonly load: number[];
+
+  private constructor(private readonly sessions: OnnxEngine[]) {
+    this.config = sessions[0].config;
+    this.batchSize = sessions[0].batchSize;
+    this.parallelRuns = sessions.length;
+    this.load = sessions.map(() => 0);
+  }
+
+  /** Starts `count` sessions of one thread each; if any cannot start, the others are disposed and its error is thrown. */
+  static async create(model: ModelWeights, count: number, executionProviders?: string[]): Promise<OnnxReplicas> {
+    const started = await Promise.allSettled(Array.from({ length: count }, () => OnnxEngine.create(model, 1, executionProviders)));
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    const sessions = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    if (failed) {
+      await Promise.all(sessions.map((s) => s.dispose()));
+      throw failed.reason;
+    }
+    return new OnnxReplicas(sessions);
+  }
+
+  get description(): string {
+    const one = this.sessions[0].description; // "onnxruntime-node 1.x (cpu, 1 thread, worker thread)"
+    const n = this.sessions.length;
+    return n === 1 ? one : one.replace(/, 1 thread, worker thread\)$/, `, ${n} sessions of 1 thread, each in its worker thread)`);
+  }
+
+  /** Why the engine cannot run any more (a session's worker crashed), else undefined. */
+  get failure(): Error | undefined {
+    return this.sessions.find((s) => s.failure)?.failure;
+  }
+
+  predictMask(input: Float32Array, batch: number): Promise<Float32Array> {
+    let pick = 0;
+    for (let i = 1; i < this.load.length; i++) if (this.load[i] < this.load[pick]) pick = i;
+    this.load[pick]++;
+    const run = this.sessions[pick].predictMask(input, batch);
+    const done = (): void => { this.load[pick]--; };
+    run.then(done, done);
+    return run;
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all(this.sessions.map((s) => s.dispose()));
+  }
+}
