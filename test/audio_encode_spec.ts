@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { decodeAudio, encodeWav, type AudioData, type WavBitDepth } from '../lib/audio';
+import { WavBuilder } from '../lib/audio/encode';
 import { InvalidArgumentError } from '../lib/errors';
 import { fixture, hasTool, lcg, runTool, sine, toolWarnings } from './helpers/audio';
 
@@ -144,6 +145,27 @@ describe('audio encode: samples', () => {
     const fromFlac = encodeWav(await decodeAudio(fixture('flac_s16_stereo_44k.flac')), { bitDepth: 16 });
     const wav = dataOf(fixture('wav_s16_stereo_44k.wav'));
     assert.ok(dataOf(fromFlac).subarray(0, wav.length).equals(wav), 'FLAC → WAV is lossless');
+  });
+});
+
+describe('audio encode: a WAV built a range of frames at a time (WavBuilder)', () => {
+  for (const [bits, channels] of [[16, 2], [24, 1], [32, 3]] as Array<[WavBitDepth, number]>) {
+    it(`${bits === 32 ? 'float' : `${bits}-bit`} ${channels} ch: ranges written out of order give encodeWav's bytes`, () => {
+      const audio = testSignal(channels, 10001, bits);
+      const built = new WavBuilder(audio.sampleRate, channels, 10001, { bitDepth: bits });
+      for (const [from, to] of [[4000, 10001], [0, 1], [1, 2500], [2500, 4000], [4000, 4000]]) built.write(audio.channels, from, to);
+      assert.ok(built.bytes.equals(encodeWav(audio, { bitDepth: bits })));
+    });
+  }
+
+  it('refuses a NaN, naming its place in the file, and ranges or channel counts that do not fit', () => {
+    const audio = testSignal(2, 1000, 16);
+    audio.channels[1][700] = NaN;
+    const built = new WavBuilder(audio.sampleRate, 2, 1000);
+    built.write(audio.channels, 0, 600);
+    assert.throws(() => built.write(audio.channels, 600, 1000), (e: unknown) => e instanceof InvalidArgumentError && /channel 1 sample 700 is NaN/.test(e.message));
+    assert.throws(() => built.write(audio.channels, 900, 1001), /not within the file's 1000/);
+    assert.throws(() => built.write([audio.channels[0]], 0, 10), /1 channels for a file of 2/);
   });
 });
 

@@ -50,6 +50,29 @@ describe('separator (lib/separate)', function () {
     assert.throws(() => planPatches(100, 64, 40), /overlap/);
   });
 
+  it('hands out samples as they become final: every range said final is already what separate() returns', async function () {
+    const left = sine(440, 6);
+    const right = sine(3000, 6, 0.3);
+    const backend = fixedMaskBackend(SMALL, (bin) => (bin % 3) / 2);
+    const seen: Array<{ upTo: number; vocals: Float32Array[]; accompaniment: Float32Array[] }> = [];
+    const stems = await separate({ sampleRate: RATE, channels: [left, right] }, backend, {
+      onFinalSamples: (now, upTo) => seen.push({ upTo, vocals: now.vocals.channels.map((c) => c.slice(0, upTo)), accompaniment: now.accompaniment.channels.map((c) => c.slice(0, upTo)) }),
+    });
+    assert.ok(seen.length >= 4, `${seen.length} calls for a 6 s song`);
+    assert.deepEqual(seen.map((s) => s.upTo), [...seen.map((s) => s.upTo)].sort((a, b) => a - b), 'ascending');
+    assert.equal(seen.at(-1)?.upTo, left.length);
+    for (const s of seen) {
+      for (let c = 0; c < 2; c++) {
+        assert.equal(maxAbsDiff(s.vocals[c], stems.vocals.channels[c]), 0, `vocals below ${s.upTo} changed after being said final`);
+        assert.equal(maxAbsDiff(s.accompaniment[c], stems.accompaniment.channels[c]), 0, `accompaniment below ${s.upTo} changed`);
+      }
+    }
+    // With resampling (48 kHz in, the model at 44.1 kHz) the stems are only final at the end: one call.
+    const calls: number[] = [];
+    await separate({ sampleRate: 48000, channels: [sine(440, 2, 0.5, 48000)] }, backend, { onFinalSamples: (_, upTo) => calls.push(upTo) });
+    assert.deepEqual(calls, [96000]);
+  });
+
   it('an identity mask gives the input back, unchanged across patch borders (no seams)', async function () {
     const x = sine(440, 6);
     const stems = await separate({ sampleRate: RATE, channels: [x] }, fixedMaskBackend(SMALL, () => 1));

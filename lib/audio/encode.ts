@@ -52,6 +52,38 @@ export async function encodeWavAsync(audio: AudioData, options: EncodeWavOptions
   return wav.buf;
 }
 
+/**
+ * A WAV of known length filled a range of frames at a time, in any order: the same bytes as
+ * `encodeWav` once every frame is written (the separator hands out samples as they become final,
+ * so a song is encoded while it is still being separated).
+ */
+export class WavBuilder {
+  private readonly wav: WavBuffer;
+
+  constructor(sampleRate: number, channels: number, frames: number, options: EncodeWavOptions = {}) {
+    this.wav = startWav({ sampleRate, channels: Array.from({ length: channels }, () => new Float32Array(0)) }, options, frames);
+  }
+
+  /** The WAV file: header, samples written so far (zeros elsewhere), pad byte. */
+  get bytes(): Buffer {
+    return this.wav.buf;
+  }
+
+  /** Writes frames [from, to) of `channels` (one array per channel of the header, each at least `to` long). */
+  write(channels: Float32Array[], from: number, to: number): void {
+    if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to < from || to > this.wav.frames) {
+      throw new InvalidArgumentError('BAD_RANGE', `WavBuilder.write: frames [${from}, ${to}) are not within the file's ${this.wav.frames}`);
+    }
+    const slice = channels.map((c) => c.subarray(from, to));
+    const problem = findAudioProblem({ sampleRate: 1, channels: slice });
+    if (problem) throw new InvalidArgumentError(problem.code, `encodeWav: ${problem.message.replace(/sample (\d+)/, (_, i: string) => `sample ${from + Number(i)}`)}`);
+    if (channels.length !== this.wav.channels) {
+      throw new InvalidArgumentError('CHANNEL_MISMATCH', `WavBuilder.write: ${channels.length} channels for a file of ${this.wav.channels}`);
+    }
+    writeFrames(this.wav, channels, from, to);
+  }
+}
+
 /** A WAV buffer with its header written and room for the samples. */
 interface WavBuffer {
   buf: Buffer;
@@ -60,6 +92,7 @@ interface WavBuffer {
   dataStart: number;
   bitDepth: WavBitDepth;
   frames: number;
+  channels: number;
 }
 
 /** The header of a WAV file of `frames` frames, for a writer that appends the samples piece by piece (wavSamples). */
@@ -73,7 +106,7 @@ export function wavSamples(channels: Float32Array[], from: number, to: number, o
   const bitDepth = options.bitDepth ?? 16;
   const bytesPerFrame = channels.length * (bitDepth / 8);
   const buf = Buffer.alloc((to - from) * bytesPerFrame);
-  writeFrames({ buf, dv: new DataView(buf.buffer, buf.byteOffset, buf.length), dataStart: -from * bytesPerFrame, bitDepth, frames: to }, channels, from, to);
+  writeFrames({ buf, dv: new DataView(buf.buffer, buf.byteOffset, buf.length), dataStart: -from * bytesPerFrame, bitDepth, frames: to, channels: channels.length }, channels, from, to);
   return buf;
 }
 
@@ -120,7 +153,7 @@ function startWav(audio: AudioData, options: EncodeWavOptions, frames = audio.ch
     id('fact'); u32(4); u32(frames);
   }
   id('data'); u32(dataSize);
-  return { buf, dv, dataStart: p, bitDepth, frames };
+  return { buf, dv, dataStart: p, bitDepth, frames, channels: nCh };
 }
 
 /** Writes frames [from, to) of every channel, interleaved, at their place in the data chunk. */

@@ -26,8 +26,13 @@ export function applyMaskInPlace(re: Float32Array, im: Float32Array, mask: Float
 export function complement(mix: Float32Array, vocals: Float32Array): Float32Array {
   if (vocals.length !== mix.length) throw new Error(`vocals have ${vocals.length} samples, the mixture ${mix.length}`);
   const out = new Float32Array(mix.length);
-  for (let i = 0; i < mix.length; i++) out[i] = mix[i] - vocals[i];
+  complementRange(mix, vocals, out, 0, mix.length);
   return out;
+}
+
+/** out[i] = mix[i] − vocals[i] for i in [from, to): the accompaniment of samples as they become final. */
+export function complementRange(mix: Float32Array, vocals: Float32Array, out: Float32Array, from: number, to: number): void {
+  for (let i = from; i < to; i++) out[i] = mix[i] - vocals[i];
 }
 
 export interface ApplyMaskSliceOptions {

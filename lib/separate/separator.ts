@@ -16,7 +16,7 @@ import { InvalidArgumentError } from '../errors';
 import type { BackendHandle } from '../model/backends/types';
 import { describeFraming, MODEL_RESAMPLING, type ModelFraming } from '../model/signal-framing';
 import { runMaskEngine, type FrameSource } from './mask-engine';
-import { applyMaskInPlace, complement } from './apply-mask';
+import { applyMaskInPlace, complementRange } from './apply-mask';
 import type { Mask, SeparateOptions, Stems } from './types';
 
 export { SeparationAbortedError } from './mask-engine';
@@ -34,17 +34,36 @@ export async function separate(audio: AudioData, backend: BackendHandle, options
     read: (channel, first, count, re, im) => stftFrames(atModelRate.channels[channel], framing, first, count, re, im),
   };
   const vocalsAtModelRate = atModelRate.channels.map(() => new Float32Array(length));
+  const sameRate = audio.sampleRate === framing.sampleRate;
+  // Without resampling, both stems are final sample by sample as frames are added: frames [0, e)
+  // of a channel fix its samples below e·hop − N/2 (later frames start there).
+  const stems: Stems = {
+    vocals: { sampleRate: audio.sampleRate, channels: vocalsAtModelRate },
+    accompaniment: { sampleRate: audio.sampleRate, channels: audio.channels.map((c) => new Float32Array(c.length)) },
+  };
+  const framesAdded = atModelRate.channels.map(() => 0);
+  let final = 0;
+  const finalUpTo = (upTo: number): void => {
+    audio.channels.forEach((mix, c) => complementRange(mix, stems.vocals.channels[c], stems.accompaniment.channels[c], final, upTo));
+    final = upTo;
+    options.onFinalSamples?.(stems, upTo);
+  };
   await runMaskEngine(source, backend, (channel, first, count, mask, re, im) => {
     applyMaskInPlace(re, im, mask, count * source.bins);
     istftAddFrames(re, im, framing, first, count, vocalsAtModelRate[channel]);
+    framesAdded[channel] = first + count;
+    if (!sameRate) return;
+    const upTo = Math.min(length, Math.max(0, Math.min(...framesAdded) * framing.hop - framing.fftSize / 2));
+    if (upTo > final) finalUpTo(upTo);
   }, options);
-  const vocals = audio.sampleRate === framing.sampleRate
-    ? { sampleRate: audio.sampleRate, channels: vocalsAtModelRate }
-    : await resample({ sampleRate: framing.sampleRate, channels: vocalsAtModelRate }, audio.sampleRate, { ...MODEL_RESAMPLING, length: audio.channels[0].length });
+  if (!sameRate) {
+    const resampled = await resample({ sampleRate: framing.sampleRate, channels: vocalsAtModelRate }, audio.sampleRate, { ...MODEL_RESAMPLING, length: audio.channels[0].length });
+    stems.vocals = resampled;
+  }
   // The complement in the input's own domain: vocals + accompaniment is the mixture, to float error,
   // whatever resampling happened in between.
-  const accompaniment = audio.channels.map((mix, c) => complement(mix, vocals.channels[c]));
-  return { vocals, accompaniment: { sampleRate: audio.sampleRate, channels: accompaniment } };
+  finalUpTo(audio.channels[0].length);
+  return stems;
 }
 
 /**

@@ -31,4 +31,11 @@ export interface SeparateOptions {
   onProgress?: (fraction: number) => void;
   /** Aborts between batches (node close, redeploy, Ctrl-C). */
   signal?: AbortSignal;
+  /**
+   * separate() only: called as samples of both stems become final, with the arrays it will return:
+   * samples [0, upTo) of every channel no longer change. Called last with the whole length. Without
+   * resampling the calls follow the batches (a caller can encode while the song is still being
+   * separated); with resampling there is one call, at the end.
+   */
+  onFinalSamples?: (stems: Stems, upTo: number) => void;
 }

@@ -6,7 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { decodeAudioFileWithInfo, decodeAudioWithInfo, type DecodeOptions } from '../audio/decode';
-import { encodeWav } from '../audio/encode';
+import { encodeWav, WavBuilder } from '../audio/encode';
 import { toRate } from '../audio/output';
 import { resample } from '../audio/resample';
 import type { AudioData } from '../audio/types';
@@ -34,7 +34,10 @@ async function audioOf(source: AudioSource, limits: DecodeOptions, ctx: TaskCont
 async function stemPayload(audio: AudioData, output: StemOutput): Promise<StemPayload> {
   const atRate = await toRate(audio, { sampleRate: output.sampleRate });
   if (output.kind === 'audio') return { kind: 'audio', audio: { sampleRate: atRate.sampleRate, channels: atRate.channels.map(owned) } };
-  const wav = encodeWav(atRate, { bitDepth: output.bitDepth });
+  return wavPayload(encodeWav(atRate, { bitDepth: output.bitDepth }));
+}
+
+function wavPayload(wav: Buffer): StemPayload {
   return { kind: 'wav', bytes: owned(new Uint8Array(wav.buffer, wav.byteOffset, wav.byteLength)) };
 }
 
@@ -113,12 +116,26 @@ async function handle(raw: unknown, ctx: TaskContext): Promise<Transferring<unkn
     }
     case 'separate': {
       const audio = await audioOf(task.source, task.limits, ctx);
+      const { output } = task;
+      // WAV at the song's own rate: both stems are encoded as their samples become final, while the
+      // rest of the song is still being separated (the inference engine is busy then, not this thread's core).
+      const early = output.kind === 'wav' && (output.sampleRate ?? audio.sampleRate) === audio.sampleRate
+        ? { vocals: new WavBuilder(audio.sampleRate, audio.channels.length, audio.channels[0].length, output),
+          accompaniment: new WavBuilder(audio.sampleRate, audio.channels.length, audio.channels[0].length, output), written: 0 }
+        : undefined;
       const stems = await separate(audio, remote(task.model, ctx), {
         batchSize: task.batchSize,
         signal: ctx.signal,
         onProgress: (progress) => ctx.emit({ progress }),
+        onFinalSamples: early && ((final, upTo) => {
+          early.vocals.write(final.vocals.channels, early.written, upTo);
+          early.accompaniment.write(final.accompaniment.channels, early.written, upTo);
+          early.written = upTo;
+        }),
       });
-      const value: SeparateResult = { vocals: await stemPayload(stems.vocals, task.output), accompaniment: await stemPayload(stems.accompaniment, task.output) };
+      const value: SeparateResult = early
+        ? { vocals: wavPayload(early.vocals.bytes), accompaniment: wavPayload(early.accompaniment.bytes) }
+        : { vocals: await stemPayload(stems.vocals, output), accompaniment: await stemPayload(stems.accompaniment, output) };
       return { value, transfer: transferable([...buffersOf(value.vocals), ...buffersOf(value.accompaniment)]) };
     }
     case 'stft': {
