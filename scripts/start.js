@@ -107,6 +107,9 @@ const server = http.createServer((req, res) => {
 });
 guardUpgrades(server, guard);
 RED.init(server, settings);
+// Express tags every response with a SHA-1 of its body (ETag): for a song's stem that is 50-200 ms
+// of hashing on the event loop, and no client of these endpoints revalidates a separation.
+RED.httpNode.set('etag', false);
 app.use(settings.httpAdminRoot, RED.httpAdmin);
 app.use(settings.httpNodeRoot, RED.httpNode);
 

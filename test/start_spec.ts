@@ -82,6 +82,7 @@ describe('npm start (embedded Node-RED with the example flows)', function () {
     for (const response of [karaoke, vocals]) {
       assert.equal(response.status, 200);
       assert.equal(response.headers.get('content-type'), 'audio/wav');
+      assert.equal(response.headers.get('etag'), null, 'no SHA-1 of the stem hashed on the event loop');
     }
     await assertStemsOfSong(song, Buffer.from(await vocals.arrayBuffer()), Buffer.from(await karaoke.arrayBuffer()));
     const bad = await fetch(`${base}/karaoke`, { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: Buffer.from('not a song') });
