@@ -35,27 +35,46 @@ async function pcmSong(name: string, chunkMs: number): Promise<{ chunks: Buffer[
   return { chunks, audio: { sampleRate: 44100, channels: decodePcm(bytes, 's16le', 2) } };
 }
 
+type Collected = Map<string, { vocals: StreamMsg[]; accompaniment: StreamMsg[] }> & {
+  /** Resolves once both outputs have sent the stream's last message (msg.complete), or at once if they have. */
+  completed(key: string): Promise<void>;
+};
+
 /** Everything both outputs send, by stream key. */
-function collect(): Map<string, { vocals: StreamMsg[]; accompaniment: StreamMsg[] }> {
+function collect(): Collected {
   const got = new Map<string, { vocals: StreamMsg[]; accompaniment: StreamMsg[] }>();
+  const waiting = new Map<string, Array<() => void>>();
+  const isComplete = (key: string): boolean => {
+    const s = got.get(key);
+    return !!s && !!s.vocals.at(-1)?.complete && !!s.accompaniment.at(-1)?.complete;
+  };
   for (const [id, stem] of [['out', 'vocals'], ['out2', 'accompaniment']] as const) {
     (helper.getNode(id) as unknown as import('node:events').EventEmitter).on('input', (msg: StreamMsg) => {
       const key = msg.stream.key;
       if (!got.has(key)) got.set(key, { vocals: [], accompaniment: [] });
       got.get(key)![stem].push(msg);
+      if (isComplete(key)) for (const resolve of waiting.get(key)?.splice(0) ?? []) resolve();
     });
   }
-  return got;
+  return Object.assign(got, {
+    completed: (key: string) => new Promise<void>((resolve) => {
+      if (isComplete(key)) resolve();
+      else waiting.set(key, [...(waiting.get(key) ?? []), resolve]);
+    }),
+  });
 }
 
-/** Waits until the stream `key` has sent its last (msg.complete) messages on both outputs. */
-async function untilComplete(got: ReturnType<typeof collect>, key: string): Promise<void> {
-  for (let i = 0; i < 6000; i++) {
-    const s = got.get(key);
-    if (s && s.vocals.at(-1)?.complete && s.accompaniment.at(-1)?.complete) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`stream ${key} never completed`);
+/** Resolves with the first message `node` receives that satisfies `test` (from now on). */
+function firstMessage<T>(node: object, test: (msg: T) => boolean): Promise<T> {
+  const emitter = node as import('node:events').EventEmitter;
+  return new Promise((resolve) => {
+    const on = (msg: T): void => {
+      if (!test(msg)) return;
+      emitter.removeListener('input', on);
+      resolve(msg);
+    };
+    emitter.on('input', on);
+  });
 }
 
 function joined(msgs: StreamMsg[]): Buffer {
@@ -119,7 +138,7 @@ describe('vocal-split node, stream mode', function () {
     await loadFlow([node, catchNode], streamFlow());
     const got = collect();
     chunks.forEach((payload, i) => underTest().receive({ topic: 'jukebox', payload, complete: i === chunks.length - 1 ? true : undefined } as NodeMessage));
-    await untilComplete(got, 'jukebox');
+    await got.completed('jukebox');
     const s = got.get('jukebox')!;
     assert.ok(s.vocals.length < chunks.length, 'nothing is sent while the first chunks are looked ahead at');
     const vocals = joined(s.vocals);
@@ -149,8 +168,8 @@ describe('vocal-split node, stream mode', function () {
       if (i < b.chunks.length) underTest().receive({ topic: 'b', payload: b.chunks[i], complete: i === b.chunks.length - 1 || undefined } as NodeMessage);
       if (i === 5) underTest().receive({ topic: 'c', payload: Buffer.alloc(3) }); // a third stream, broken
     }
-    await untilComplete(got, 'a');
-    await untilComplete(got, 'b');
+    await got.completed('a');
+    await got.completed('b');
     assert.equal(errors.length, 1);
     assert.match(errors[0].error.message, /multiple of 4 bytes; got 3/);
     assert.equal(errors[0].topic, 'c');
@@ -176,7 +195,7 @@ describe('vocal-split node, stream mode', function () {
     for (const c of before) underTest().receive({ topic: 'k', payload: encodePcm(c, 'f32le') });
     underTest().receive({ topic: 'k', payload: encodePcm([before[0][0]], 'f32le'), channels: 1 } as NodeMessage);
     after.forEach((c, i) => underTest().receive({ topic: 'k', payload: encodePcm(c, 'f32le'), complete: i === after.length - 1 || undefined } as NodeMessage));
-    await untilComplete(got, 'k');
+    await got.completed('k');
     assert.deepEqual(errors.map((e) => e.error.message.replace(/:.*/, '')).length, 1, `one error: ${errors.map((e) => e.error.message).join(' | ')}`);
     assert.match(errors[0].error.message, /1 ch but the stream started as 48000 Hz, 2 ch/);
     const vocals = got.get('k')!.vocals;
@@ -231,7 +250,7 @@ describe('vocal-split node, stream mode', function () {
     const half = Math.floor(clip.channels[0].length / 2);
     underTest().receive({ topic: 'x', payload: { sampleRate: 16000, channels: clip.channels.map((c) => c.slice(0, half)) } });
     underTest().receive({ topic: 'x', payload: { sampleRate: 16000, channels: clip.channels.map((c) => c.slice(half)) }, complete: true } as NodeMessage);
-    await untilComplete(got, 'x');
+    await got.completed('x');
     const out = got.get('x')!.vocals;
     assert.ok(out.every((m) => !Buffer.isBuffer(m.payload) && (m.payload as AudioData).sampleRate === 16000), 'audio in, audio out');
     assert.equal(out.reduce((n, m) => n + (m.payload as AudioData).channels[0].length, 0), clip.channels[0].length);
@@ -279,6 +298,7 @@ describe('the one-step nodes in stream mode', function () {
     (helper.getNode('caught') as unknown as import('node:events').EventEmitter).on('input', (m: CaughtMsg) => errors.push(m.error.message));
     const chain: StreamMsg[] = [];
     (helper.getNode('chain-out') as unknown as import('node:events').EventEmitter).on('input', (m: StreamMsg) => chain.push(m));
+    const chainDone = firstMessage<StreamMsg>(helper.getNode('chain-out'), (m) => m.complete === true);
     const got = collect();
     const n = clip.channels[0].length;
     const step = 4800;
@@ -288,8 +308,8 @@ describe('the one-step nodes in stream mode', function () {
       helper.getNode('c-stft').receive({ topic: 's', payload, complete: last || undefined } as NodeMessage);
       underTest().receive({ topic: 's', payload, complete: last || undefined } as NodeMessage);
     }
-    await untilComplete(got, 's');
-    for (let i = 0; i < 3000 && !chain.at(-1)?.complete; i++) await new Promise((r) => setTimeout(r, 10));
+    await got.completed('s');
+    await chainDone;
     assert.deepEqual(errors, []);
     const join = (msgs: StreamMsg[], c: number): Float32Array => {
       const out = new Float32Array(msgs.reduce((len, m) => len + (m.payload as AudioData).channels[c].length, 0));
