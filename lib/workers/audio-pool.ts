@@ -49,40 +49,42 @@ export interface AudioPoolStats extends PoolStats {
   backends: number;
 }
 
-/** The audio `source` of a job, copied (bytes, samples) so the caller's message keeps its payload. */
-export function sourceOf(input: Uint8Array | string | AudioData): AudioSource {
-  if (typeof input === 'string') return { kind: 'file', path: input };
-  // new Uint8Array(x) copies (Buffer's own slice() would be a view of the caller's memory).
-  if (input instanceof Uint8Array) return { kind: 'bytes', bytes: new Uint8Array(input) };
-  return { kind: 'audio', audio: { sampleRate: input.sampleRate, channels: input.channels.map((c) => c.slice()) } };
-}
-
-/** Floats copied per event-loop turn by copiedInSlices: 16 MB, a few milliseconds. */
-const COPY_SLICE = 1 << 22;
+/** Bytes copied per event-loop turn by the copies below: 16 MB, a few milliseconds. */
+const COPY_SLICE_BYTES = 1 << 24;
 
 /**
- * Copies of `arrays` (the worker gets these; the caller's message keeps its own), made a slice at a
- * time with event-loop turns in between: one channel of a 3-minute spectrogram is 64 MB, ~70 ms to copy at once.
+ * A copy of `a` that owns its buffer (the worker gets it; the caller's message keeps its own), made a
+ * slice at a time with event-loop turns in between: a 10-minute WAV is 100 MB, ~30 ms to copy at once.
  */
-async function copiedInSlices(arrays: Float32Array[], signal?: AbortSignal): Promise<Float32Array[]> {
-  const copies: Float32Array[] = [];
-  for (const a of arrays) {
-    const copy = new Float32Array(a.length);
-    for (let i = 0; i < a.length; i += COPY_SLICE) {
-      if (signal?.aborted) throw new TaskAbortedError();
-      copy.set(a.subarray(i, i + COPY_SLICE), i);
-      if (i + COPY_SLICE < a.length) await yieldToEventLoop();
-    }
-    copies.push(copy);
+async function copiedInSlices<T extends Uint8Array | Float32Array>(a: T, signal?: AbortSignal): Promise<T> {
+  const from = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const to = new Uint8Array(a.byteLength);
+  for (let i = 0; i < to.length; i += COPY_SLICE_BYTES) {
+    if (signal?.aborted) throw new TaskAbortedError();
+    to.set(from.subarray(i, i + COPY_SLICE_BYTES), i);
+    if (i + COPY_SLICE_BYTES < to.length) await yieldToEventLoop();
   }
+  return (a instanceof Float32Array ? new Float32Array(to.buffer) : to) as T;
+}
+
+async function copiesInSlices(arrays: Float32Array[], signal?: AbortSignal): Promise<Float32Array[]> {
+  const copies: Float32Array[] = [];
+  for (const a of arrays) copies.push(await copiedInSlices(a, signal));
   return copies;
+}
+
+/** The audio `source` of a job, copied (bytes, samples) so the caller's message keeps its payload. */
+export async function sourceOf(input: Uint8Array | string | AudioData, signal?: AbortSignal): Promise<AudioSource> {
+  if (typeof input === 'string') return { kind: 'file', path: input };
+  if (input instanceof Uint8Array) return { kind: 'bytes', bytes: await copiedInSlices(input, signal) };
+  return { kind: 'audio', audio: { sampleRate: input.sampleRate, channels: await copiesInSlices(input.channels, signal) } };
 }
 
 /** A copy of a checked spectrogram whose buffers can move to a worker. */
 async function copiedSpectrogram(spec: Spectrogram, signal?: AbortSignal): Promise<Spectrogram> {
   checkSpectrogram(spec);
   const { fftSize, hop, sampleRate, length, frames, bins } = spec;
-  return { fftSize, hop, sampleRate, length, frames, bins, re: await copiedInSlices(spec.re, signal), im: await copiedInSlices(spec.im, signal) };
+  return { fftSize, hop, sampleRate, length, frames, bins, re: await copiesInSlices(spec.re, signal), im: await copiesInSlices(spec.im, signal) };
 }
 
 function sourceBuffers(source: AudioSource): ArrayBuffer[] {
@@ -120,7 +122,7 @@ export class AudioPool {
   }
 
   async decode(input: Uint8Array | string, limits: DecodeOptions = {}, options: JobOptions = {}): Promise<AudioData> {
-    const source = sourceOf(input);
+    const source = await sourceOf(input, options.signal);
     return this.run<AudioData>({ type: 'decode', source, limits }, sourceBuffers(source), options);
   }
 
@@ -128,13 +130,13 @@ export class AudioPool {
     // The shape here (it decides what can be copied); the samples' finiteness in the worker.
     const problem = findAudioProblem(audio, false);
     if (problem) throw new InvalidArgumentError(problem.code, `encode: ${problem.message}`);
-    const source = sourceOf(audio) as Extract<AudioSource, { kind: 'audio' }>;
+    const source = await sourceOf(audio, options.signal) as Extract<AudioSource, { kind: 'audio' }>;
     return stemOf(await this.run<StemPayload>({ type: 'encode', audio: source.audio, output }, sourceBuffers(source), options));
   }
 
   /** Both stems of a song: decoded (bytes, file) or taken as samples, separated and shaped in a worker. */
   async separate(input: Uint8Array | string | AudioData, backend: BackendHandle, options: SeparateJobOptions): Promise<{ vocals: Stem; accompaniment: Stem }> {
-    const source = sourceOf(input);
+    const source = await sourceOf(input, options.signal);
     const result = await this.withModel(backend, (model) => this.run<SeparateResult>({
       type: 'separate', source, limits: options.limits ?? {}, model, batchSize: options.batchSize ?? backend.batchSize, output: options.output,
     }, sourceBuffers(source), options));
@@ -146,7 +148,7 @@ export class AudioPool {
     // The shape here (it decides what can be copied); the samples' finiteness in the worker.
     const problem = findAudioProblem(audio, false);
     if (problem) throw new InvalidArgumentError(problem.code, problem.message);
-    const channels = await copiedInSlices(audio.channels, options.signal);
+    const channels = await copiesInSlices(audio.channels, options.signal);
     return this.run<Spectrogram>({ type: 'stft', audio: { sampleRate: audio.sampleRate, channels }, params, sampleRate: options.sampleRate }, transferable(channels), options);
   }
 
