@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { decodeAudio } from '../lib/audio/decode';
 import type { AudioData } from '../lib/audio/types';
@@ -17,6 +18,7 @@ import { MaskBatcher } from '../lib/stream/mask-batcher';
 import { StreamSeparator } from '../lib/stream/stream-separator';
 import { AudioPool } from '../lib/workers/audio-pool';
 import { WorkerPool } from '../lib/workers/pool';
+import { FILE_LANE_NICE } from '../lib/workers/thread-priority';
 import { TaskAbortedError, WorkerCrashedError } from '../lib/workers/wire-errors';
 import { FIXTURES, smallTestModel } from './support/node-red';
 import { loopedSong as song, maxAbsDiff } from './support/node-specs';
@@ -51,6 +53,15 @@ describe('worker pool (lib/workers)', function () {
       assert.equal(crashed.status, 'rejected');
       assert.deepEqual(next, { status: 'fulfilled', value: 3 });
       assert.equal(pool.stats().workers, 1);
+    });
+
+    it('file jobs run at a lower CPU priority than the main thread and the live lane (Linux: nice per thread)', async function () {
+      if (process.platform !== 'linux') this.skip();
+      pool = new WorkerPool({ script: TEST_WORKER, fileWorkers: 1 });
+      const before = os.getPriority(0);
+      assert.equal(await pool.run({ type: 'nice' }), Math.max(before, FILE_LANE_NICE));
+      assert.equal(await pool.run({ type: 'nice' }, { lane: 'live' }), before, 'the live lane keeps the process priority');
+      assert.equal(os.getPriority(0), before, 'the main thread is untouched');
     });
 
     it('cancelling a job stops even a worker stuck in a synchronous call; the pool is idle at once', async function () {

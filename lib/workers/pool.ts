@@ -25,6 +25,11 @@ import { TaskAbortedError, WorkerCrashedError, fromWire, toWire } from './wire-e
 
 export type Lane = 'file' | 'live';
 
+/** What a worker is told when it starts (its workerData). */
+export interface WorkerStart {
+  lane: Lane;
+}
+
 /** What a task's result or request answer carries, and which of its buffers move instead of being copied. */
 export interface Transferring<T> {
   value: T;
@@ -180,7 +185,7 @@ export class WorkerPool {
   }
 
   private spawn(lane: Lane): Slot {
-    const worker = new Worker(this.options.script, this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {});
+    const worker = new Worker(this.options.script, { workerData: { lane } satisfies WorkerStart, ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}) });
     const slot: Slot = { worker, lane, tasks: new Map(), retiring: false, requests: new AbortController() };
     worker.unref(); // referenced only while it runs tasks (see start / finish)
     worker.on('message', (msg: FromWorker) => this.onMessage(slot, msg));

@@ -3,9 +3,10 @@
  * flight at once; the live lane interleaves them at their awaits), answers each with its result or
  * its error, and lets a task ask the main thread for things (`ctx.request`).
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from './envelope';
-import type { Transferring } from './pool';
+import type { Transferring, WorkerStart } from './pool';
+import { lowerThisThreadPriority } from './thread-priority';
 import { fromWire, toWire } from './wire-errors';
 
 export interface TaskContext {
@@ -25,6 +26,7 @@ export let requestMain: <T>(request: unknown, transfer?: ArrayBuffer[]) => Promi
 export function serveTasks(handle: TaskHandler): void {
   if (!parentPort) throw new Error('this script must run as a worker_threads Worker (see lib/workers/pool.ts)');
   const port = parentPort;
+  if ((workerData as WorkerStart | undefined)?.lane === 'file') lowerThisThreadPriority();
   const running = new Map<number, AbortController>();
   const asked = new Map<number, { id: number; resolve(value: unknown): void; reject(err: Error): void }>();
   let nextRid = 1;
