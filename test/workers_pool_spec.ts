@@ -176,6 +176,25 @@ describe('worker pool (lib/workers)', function () {
     });
   });
 
+  describe('audio pool: the caller\'s payload', function () {
+    it('is copied a slice at a time: the event loop turns before a 40 MB payload has gone to the worker; the payload stays intact', async function () {
+      const pool = new AudioPool({ fileWorkers: 1 });
+      try {
+        const samples = 10 << 20; // 40 MB of float32: slices of 16, 16 and 8 MB
+        const audio: AudioData = { sampleRate: 44100, channels: [new Float32Array(samples).fill(0.25)] };
+        const wav = pool.encode(audio, { kind: 'wav', bitDepth: 16 });
+        let submitted = -1;
+        setImmediate(() => { const s = pool.stats(); submitted = s.running + s.queued; });
+        assert.equal((await wav as Buffer).length, 44 + 2 * samples);
+        assert.equal(submitted, 0, 'the task was not submitted at the first event-loop turn: the copy was still under way');
+        assert.equal(audio.channels[0].length, samples, 'not moved');
+        assert.ok(audio.channels[0].every((x) => x === 0.25), 'not changed');
+      } finally {
+        await pool.close();
+      }
+    });
+  });
+
   describe('audio pool (real songs, onnx engine)', function () {
     let pool: AudioPool;
     let modelDir: string;
