@@ -7,9 +7,9 @@ import { yieldToEventLoop } from '../jobs/throttle';
 import type { BackendHandle } from '../model/backends/types';
 
 /**
- * The handle, with an event-loop turn (setImmediate) before and after every backend call: tfjs
- * wasm/cpu settle a call in microtasks only, so without it a whole song would run without letting
- * the host's timers and I/O in. Same numbers; dispose() is the handle's.
+ * The handle, with an event-loop turn (setImmediate) before and after every backend call:
+ * tfjs-node computes on this thread and settles a call in microtasks only, so without it a whole
+ * song would run without letting the host's timers and I/O in. Same numbers; dispose() is the handle's.
  */
 export function yieldingBackend(backend: BackendHandle): BackendHandle {
   return {
