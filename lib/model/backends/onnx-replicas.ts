@@ -4,6 +4,7 @@
  * n cores up to n batches are computed at once, and a live stream's patch never waits behind more
  * than one batch (the scheduler keeps a session free for live streams while they run).
  */
+import { buildUNetOnnx } from '../onnx/graph';
 import type { ModelWeights } from '../weights-io';
 import { OnnxEngine } from './onnx';
 import type { InferenceEngine } from './types';
@@ -25,7 +26,10 @@ export class OnnxReplicas implements InferenceEngine {
 
   /** Starts `count` sessions of one thread each; if any cannot start, the others are disposed and its error is thrown. */
   static async create(model: ModelWeights, count: number, executionProviders?: string[]): Promise<OnnxReplicas> {
-    const started = await Promise.allSettled(Array.from({ length: count }, () => OnnxEngine.create(model, 1, executionProviders)));
+    // Serialised once (hundreds of milliseconds on the main thread); each session's worker gets a copy.
+    const bytes = buildUNetOnnx(model.config, model.weights);
+    const started = await Promise.allSettled(Array.from({ length: count }, (_, i) =>
+      OnnxEngine.create(model, 1, executionProviders, 'onnx', i === count - 1 ? bytes : bytes.slice())));
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     const sessions = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     if (failed) {

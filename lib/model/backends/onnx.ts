@@ -47,9 +47,10 @@ export class OnnxEngine extends WorkerEngine<OnnxInit> {
    * `name` 'cuda' runs the session on the CUDA execution provider (ops it lacks stay on the CPU);
    * the caller checks beforehand that its libraries are there (cuda.ts).
    */
-  static async create(model: ModelWeights, threads?: number, executionProviders?: string[], name: OnnxEngineName = 'onnx'): Promise<OnnxEngine> {
+  static async create(model: ModelWeights, threads?: number, executionProviders?: string[], name: OnnxEngineName = 'onnx', onnxBytes?: Uint8Array): Promise<OnnxEngine> {
     ensureOnnxAvailable();
-    const bytes = buildUNetOnnx(model.config, model.weights);
+    // `onnxBytes`: the model already serialised (its buffer moves to the worker), for several sessions of one model.
+    const bytes = onnxBytes ?? buildUNetOnnx(model.config, model.weights);
     const providers = name === 'cuda' ? ['cuda', 'cpu'] : executionProviders && executionProviders.length ? [...executionProviders] : ['cpu'];
     const options: OrtSessionOptions = {
       // The U-Net is a chain: parallelism comes from within each op, not between ops.
