@@ -178,6 +178,7 @@ export function decodeWavSamples(bytes: Uint8Array, h: WavHeader): Float32Array[
   const out = Array.from({ length: nCh }, () => new Float32Array(frames));
   const dv = new DataView(bytes.buffer, bytes.byteOffset + h.dataOffset, h.dataLength);
   const width = h.blockAlign / nCh;
+  if (readAligned(bytes, h, width, out)) return out;
   let p = 0;
   if (h.codec === 'float') {
     const f64 = width === 8;
@@ -207,6 +208,27 @@ export function decodeWavSamples(bytes: Uint8Array, h: WavHeader): Float32Array[
       throw new Error(`decodeWavSamples: unexpected sample width ${width}`);
   }
   return out;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * 16-bit PCM and 32-bit float through a typed-array view of the data, several times faster than
+ * DataView reads: on little-endian hosts (WAV's byte order), where the samples are aligned for the
+ * view. Returns false to leave other cases to the DataView loops.
+ */
+function readAligned(bytes: Uint8Array, h: WavHeader, width: number, out: Float32Array[]): boolean {
+  const at = bytes.byteOffset + h.dataOffset;
+  const n = h.frames * out.length;
+  if (!LITTLE_ENDIAN || (width !== 2 && width !== 4) || at % width !== 0 || (h.codec === 'pcm' && width !== 2)) return false;
+  const src = width === 2 ? new Int16Array(bytes.buffer, at, n) : new Float32Array(bytes.buffer, at, n);
+  const scale = width === 2 ? 1 / 32768 : 1;
+  const nCh = out.length;
+  for (let c = 0; c < nCh; c++) {
+    const dst = out[c];
+    for (let i = 0, j = c; i < dst.length; i++, j += nCh) dst[i] = src[j] * scale;
+  }
+  return true;
 }
 
 /**
