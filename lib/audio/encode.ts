@@ -201,6 +201,8 @@ export function quantize(x: number, full: number): number {
   const v = x * full;
   if (v >= full - 1) return full - 1;
   if (v <= -full) return -full;
-  const r = Math.round(v);
-  return r - v === 0.5 && (r & 1) !== 0 ? r - 1 : r;
+  // Adding and taking away 1.5·2^52 leaves no fraction bits: the FPU rounds to nearest, ties to even.
+  return v + ROUNDING_SHIFT - ROUNDING_SHIFT;
 }
+
+const ROUNDING_SHIFT = 6755399441055744;
