@@ -209,6 +209,49 @@ describe('worker pool (lib/workers)', function () {
       assert.equal(cachedEngineCount(), 0, 'every engine freed');
     });
 
+    it('splits a song\'s channels between the file worker and its helper thread: the same stems, bit for bit, as in-process', async function () {
+      // 6 channels: 3 separated in the file worker, 3 in its helper (2 cores or more; one thread otherwise).
+      const bytes = fs.readFileSync(path.join(FIXTURES, 'audio', 'wav_s16_6ch_16k.wav'));
+      const backend = await createBackend(modelDir, { backend: 'onnx' });
+      try {
+        const expected = await separate(await decodeAudio(bytes), backend);
+        for (let run = 0; run < 2; run++) { // the second job reuses the helper thread
+          const got = await pool.separate(bytes, backend, { output: { kind: 'audio' } });
+          assert.equal(maxAbsDiff(got.vocals as AudioData, expected.vocals), 0);
+          assert.equal(maxAbsDiff(got.accompaniment as AudioData, expected.accompaniment), 0);
+        }
+        // The WAV written while the song is separated holds the same samples.
+        const wav = await pool.separate(bytes, backend, { output: { kind: 'wav', bitDepth: 32 } });
+        assert.equal(maxAbsDiff(await decodeAudio(wav.accompaniment as Buffer), expected.accompaniment), 0);
+      } finally {
+        await backend.dispose();
+      }
+    });
+
+    it('a failing mask request fails the job with its own error (either thread), and the next job works', async function () {
+      const bytes = fs.readFileSync(path.join(FIXTURES, 'audio', 'mp3_stereo_44k.mp3'));
+      const backend = await createBackend(modelDir, { backend: 'onnx' });
+      let calls = 0;
+      let failing = 0;
+      // Batch number `failing` fails, whichever thread asked for it (one batch per channel here).
+      const flaky = Object.assign(Object.create(backend) as typeof backend, {
+        predictMask: (input: Float32Array, batch: number, options?: Parameters<typeof backend.predictMask>[2]) =>
+          (++calls === failing ? Promise.reject(new Error('engine hiccup')) : backend.predictMask(input, batch, options)),
+      });
+      try {
+        for (failing of [1, 2]) {
+          calls = 0;
+          await assert.rejects(pool.separate(bytes, flaky, { output: { kind: 'audio' } }), /engine hiccup/);
+        }
+        const expected = await separate(await decodeAudio(bytes), backend);
+        const got = await pool.separate(bytes, backend, { output: { kind: 'audio' } });
+        assert.equal(maxAbsDiff(got.vocals as AudioData, expected.vocals), 0);
+      } finally {
+        await backend.dispose();
+      }
+      assert.ok(pool.idle);
+    });
+
     it('separates an MP3 in a worker to the same stems as in-process, WAV bytes or audio, leaving the input intact', async function () {
       const bytes = fs.readFileSync(path.join(FIXTURES, 'audio', 'mp3_stereo_44k.mp3'));
       const before = Buffer.from(bytes);

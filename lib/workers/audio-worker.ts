@@ -5,6 +5,8 @@
  * of the live streams given to it. See audio-protocol.ts.
  */
 import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import { workerData } from 'node:worker_threads';
 import { decodeAudioFileWithInfo, decodeAudioWithInfo, type DecodeOptions } from '../audio/decode';
 import { encodeWav, WavBuilder } from '../audio/encode';
 import { toRate } from '../audio/output';
@@ -19,8 +21,9 @@ import { isModelRateWav, separateWavFile } from '../separate/separate-wav-file';
 import { MaskBatcher, type PatchPredictor } from '../stream/mask-batcher';
 import { StreamSeparator } from '../stream/stream-separator';
 import type { AudioSource, AudioTask, PredictRequest, RemoteModel, SeparateResult, SkippedEvent, StemOutput, StemPayload, StreamChunkResult } from './audio-protocol';
-import type { Transferring } from './pool';
-import { RemoteBackend } from './remote-backend';
+import type { Transferring, WorkerStart } from './pool';
+import { separateOnTwoThreads, startChannelHelper } from './channel-split';
+import { RemoteBackend, type AskMain } from './remote-backend';
 import { owned, requestMain, serveTasks, transferable, type TaskContext } from './worker-host';
 
 /** The source's audio; damage the decoder skipped (an MP3's bad middle) is told to the caller as an event. */
@@ -45,8 +48,13 @@ function buffersOf(payload: StemPayload): ArrayBufferView[] {
   return payload.kind === 'wav' ? [payload.bytes] : payload.audio.channels;
 }
 
+/** Masks for a task's patches, from the main thread's inference engine. */
+function asker(ctx: TaskContext): AskMain {
+  return (request, transfer) => ctx.request<Float32Array>(request satisfies PredictRequest, transfer);
+}
+
 function remote(model: RemoteModel, ctx: TaskContext): RemoteBackend {
-  return new RemoteBackend(model, (request, transfer) => ctx.request<Float32Array>(request satisfies PredictRequest, transfer));
+  return new RemoteBackend(model, asker(ctx));
 }
 
 /** `audio` at `sampleRate` (the model's resampling), or as it is when no rate is asked for. */
@@ -123,7 +131,7 @@ async function handle(raw: unknown, ctx: TaskContext): Promise<Transferring<unkn
         ? { vocals: new WavBuilder(audio.sampleRate, audio.channels.length, audio.channels[0].length, output),
           accompaniment: new WavBuilder(audio.sampleRate, audio.channels.length, audio.channels[0].length, output), written: 0 }
         : undefined;
-      const stems = await separate(audio, remote(task.model, ctx), {
+      const stems = await separateOnTwoThreads(audio, task.model, asker(ctx), {
         batchSize: task.batchSize,
         signal: ctx.signal,
         onProgress: (progress) => ctx.emit({ progress }),
@@ -165,7 +173,7 @@ async function handle(raw: unknown, ctx: TaskContext): Promise<Transferring<unkn
         if (seconds !== false) return { value: seconds };
       }
       const audio = await audioOf({ kind: 'file', path: task.input }, {}, ctx);
-      const stems = await separate(audio, backend, options);
+      const stems = await separateOnTwoThreads(audio, task.model, asker(ctx), options);
       await fs.writeFile(task.outputs.vocals, encodeWav(stems.vocals, { bitDepth: task.bitDepth }));
       await fs.writeFile(task.outputs.accompaniment, encodeWav(stems.accompaniment, { bitDepth: task.bitDepth }));
       return { value: audio.channels[0].length / audio.sampleRate };
@@ -208,3 +216,5 @@ async function handle(raw: unknown, ctx: TaskContext): Promise<Transferring<unkn
 }
 
 serveTasks(handle);
+// A file worker's helper thread starts now, while no job waits for it (channel-split.ts).
+if ((workerData as WorkerStart | undefined)?.lane === 'file' && os.availableParallelism() > 1) startChannelHelper();
