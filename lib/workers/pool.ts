@@ -3,10 +3,12 @@
  * event loop (the editor, every other flow of the home) keeps answering while songs are split.
  *
  * Two lanes, so live streams keep their latency while files are split (reserved capacity):
- *  - 'file': `fileWorkers` workers (default: one core fewer than the machine has; the last core is
- *    the inference engine's), one task per worker at a time, later tasks wait in FIFO order.
- *    A cancelled or abandoned task has its worker terminated (its work is plain JavaScript and
- *    wasm, safe to stop anywhere), so the CPU is free again at once; a new worker starts on demand.
+ *  - 'file': `fileWorkers` workers (default: one core fewer than the machine has), one task per
+ *    worker at a time, later tasks wait in FIFO order. Background work: each runs at a lower CPU
+ *    priority (thread-priority.ts), and splits a song's channels with a helper thread of its own
+ *    (channel-split.ts). A cancelled or abandoned task has its worker terminated (its work is
+ *    plain JavaScript and wasm, safe to stop anywhere; the helper goes with it), so the CPU is
+ *    free again at once; a new worker starts on demand.
  *  - 'live': one worker for every live stream's chunks; tasks run at once, side by side (each is a
  *    few milliseconds of DSP plus an inference request), and hold state between tasks (the
  *    streams), so they are cancelled cooperatively, never by terminating the worker.
