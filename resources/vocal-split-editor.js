@@ -8,7 +8,48 @@
  */
 (function (global) {
   if (global.VocalSplitEditor) return;
+  var STREAM_KEY_TYPES = ['msg', 'flow', 'global', 'str', 'env'];
+  var FOLDER_TYPES = ['str', 'env', 'msg', 'flow', 'global'];
+
+  /** A typedInput's type: the hidden input's while the edit dialog is open, else the node's; missing: `defaultType`. */
+  function typeOf(node, typeField, defaultType) {
+    var field = typeof $ === 'function' ? $('#node-input-' + typeField).val() : undefined;
+    return field || node[typeField] || defaultType;
+  }
+
+  /**
+   * validate for a typedInput setting: its type is one of `types`, and a msg, flow or global value
+   * is a property name (RED.utils.validatePropertyExpression; a context key may name its store
+   * first, #:(store)::key). A missing type is `defaultType`, as flows saved before the setting was a
+   * typedInput have it.
+   */
+  function typedProperty(typeField, types, defaultType) {
+    return function (value) {
+      var type = typeOf(this, typeField, defaultType);
+      if (types.indexOf(type) < 0) return false;
+      if (type !== 'msg' && type !== 'flow' && type !== 'global') return true;
+      var key = type === 'msg' ? value : String(value).replace(/^#:\((\S+?)\)::/, '');
+      return typeof key === 'string' && key !== '' && RED.utils.validatePropertyExpression(key) === true;
+    };
+  }
+
+  function typedInput(field, typeField, types, defaultType) {
+    $('#node-input-' + field).typedInput({ default: defaultType, types: types, typeField: '#node-input-' + typeField });
+  }
+
+  var validStreamKey = typedProperty('streamKeyType', STREAM_KEY_TYPES, 'msg');
+
   global.VocalSplitEditor = {
+    /** validate of Stream key (a typedInput, default msg.topic); an empty msg property means msg.topic, as it did before. */
+    streamKey: function (value) {
+      if (typeOf(this, 'streamKeyType', 'msg') === 'msg' && String(value).trim() === '') return true;
+      return validStreamKey.call(this, value);
+    },
+    /** validate of Folder (a typedInput, default the text '': no files read). */
+    folder: typedProperty('folderType', FOLDER_TYPES, 'str'),
+    /** For oneditprepare, after showDefaults: Stream key and Folder as typedInputs. */
+    streamKeyInput: function () { typedInput('streamKey', 'streamKeyType', STREAM_KEY_TYPES, 'msg'); },
+    folderInput: function () { typedInput('folder', 'folderType', FOLDER_TYPES, 'str'); },
     /** A node type's defaults, each validate function also accepting a missing (undefined) value. */
     defaults: function (fields) {
       Object.keys(fields).forEach(function (name) {

@@ -10,13 +10,45 @@ import type { AudioData } from '../../lib/audio/types';
 import { findAudioProblem } from '../../lib/audio/validate';
 import { AudioDecodeError } from '../../lib/errors';
 import { resolveInside } from '../../lib/paths';
-import { isAudioData, isBytes } from '../../lib/payloads';
+import { describePayload, isAudioData, isBytes } from '../../lib/payloads';
+import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
+import { COMMON } from './common-strings';
+import { describeSetting, settingReader, SETTING_TYPES, typedSetting, type TypedSetting } from './typed-setting';
 
 export interface InputLimits {
   maxSeconds: number;
   maxMegabytes: number;
-  /** Folder that file paths in messages must be inside; '' = no paths accepted. */
-  folder: string;
+  /** Folder that file paths in messages must be inside ('' = no paths accepted); read only for a path. */
+  folder(): Promise<string>;
+}
+
+/** Folder when the node sets none: the text '' (no file paths accepted), as flows saved before it was a typedInput meant. */
+export const DEFAULT_FOLDER: TypedSetting = { value: '', type: 'str' };
+
+export interface FolderNodeDef {
+  folder?: string;
+  folderType?: string;
+}
+
+/** The node's Folder setting (a typedInput), or the catalog key and value of what is wrong with it. */
+export function folderSetting(RED: NodeAPI, config: FolderNodeDef): TypedSetting | { error: string; value: string } {
+  const folder = typedSetting(RED, config.folder, config.folderType, DEFAULT_FOLDER, SETTING_TYPES);
+  if ('bad' in folder) return { error: folder.bad === 'type' ? `${COMMON}.errors.folderType` : `${COMMON}.errors.folderProperty`, value: folder.value };
+  return folder;
+}
+
+/**
+ * Reads the folder for a message: its text, trimmed ('' when the setting gives nothing: no file
+ * paths accepted); anything but text fails the message with an error that names the setting.
+ */
+export function folderReader(RED: NodeAPI, node: Node, setting: TypedSetting): (msg: NodeMessageInFlow) => Promise<string> {
+  const read = settingReader(RED, node, setting);
+  return async (msg) => {
+    const value = await read(msg);
+    if (value === undefined || value === null) return '';
+    if (typeof value !== 'string') throw new Error(RED._(`${COMMON}.errors.folderValue`, { from: describeSetting(setting), got: describePayload(value) }));
+    return value.trim();
+  };
 }
 
 /** What a job's worker reads its audio from, with the limits it decodes under. */
@@ -39,7 +71,7 @@ export async function sourceOfPayload(payload: unknown, limits: InputLimits, acc
     }
     return { input: payload, decode };
   }
-  if (typeof payload === 'string' && payload.length > 0) return { input: await resolveInside(limits.folder, payload), decode };
+  if (typeof payload === 'string' && payload.length > 0) return { input: await resolveInside(await limits.folder(), payload), decode };
   if (acceptAudio && isAudioData(payload)) {
     const problem = findAudioProblem(payload);
     if (problem) throw new Error(problem.message);

@@ -11,7 +11,7 @@ import { StreamRegistry } from '../../lib/stream/stream-registry';
 import type { StreamOutput } from '../../lib/stream/stream-separator';
 import { sharedAudioPool, type PooledStream } from '../../lib/workers';
 import type { Outputs } from './serve';
-import { checkSameFormat, chunkOf, chunkPayload, isLastChunk, nodeStreamRegistry, streamInfo, streamKeyOf, type StreamSettings } from './stream';
+import { checkSameFormat, chunkOf, chunkPayload, isLastChunk, nodeStreamRegistry, streamInfo, streamKeyReader, type StreamSettings } from './stream';
 
 /** Streams run side by side (their patches batch together); each stream's chunks stay in order. */
 export const STREAM_CONCURRENCY = 64;
@@ -19,9 +19,11 @@ export const STREAM_CONCURRENCY = 64;
 export class SeparateStreamMode {
   /** Each stream's state lives in the worker pool's live lane (reserved for streams, so file jobs never delay it). */
   private readonly registry: StreamRegistry<PooledStream>;
+  private readonly keyOf: (msg: NodeMessageInFlow) => Promise<string>;
 
   constructor(private readonly RED: NodeAPI, node: Node, private readonly settings: StreamSettings) {
     this.registry = nodeStreamRegistry(RED, node, settings);
+    this.keyOf = streamKeyReader(RED, node, settings);
   }
 
   get streams(): number {
@@ -30,7 +32,7 @@ export class SeparateStreamMode {
 
   async work(msg: NodeMessageInFlow, backend: BackendHandle, signal: AbortSignal): Promise<Outputs> {
     const { RED, settings } = this;
-    const key = streamKeyOf(RED, msg, settings.key);
+    const key = await this.keyOf(msg);
     const last = isLastChunk(msg);
     const chunk = this.registry.parseFor(key, () => chunkOf(RED, msg, settings));
     const format = chunk.channels.length > 0 ? chunk.format : { sampleRate: settings.sampleRate, channels: settings.channels };

@@ -21,7 +21,7 @@ import { LATENCY_PRESETS } from '../../lib/stream/latency';
 import { MaskBatcher } from '../../lib/stream/mask-batcher';
 import type { StreamFormat } from '../../lib/stream/stream-separator';
 import type { Outputs } from './serve';
-import { checkSameFormat, chunkOf, isLastChunk, nodeStreamRegistry, streamInfo, streamKeyOf, type StreamSettings } from './stream';
+import { checkSameFormat, chunkOf, isLastChunk, nodeStreamRegistry, streamInfo, streamKeyReader, type StreamSettings } from './stream';
 import { COMMON } from './common-strings';
 
 export type SpectrogramChunk = Spectrogram & { firstFrame: number };
@@ -58,10 +58,11 @@ interface StftState {
 /** The stft node in stream mode: audio / PCM chunks → spectrogram chunks (at 44.1 kHz if `toModelRate`). */
 export function stftStreamStage(RED: NodeAPI, node: Node, settings: StreamSettings, params: StftParams, toModelRate: boolean) {
   const registry = nodeStreamRegistry<StftState>(RED, node, settings);
+  const keyOf = streamKeyReader(RED, node, settings);
   return {
     close: () => registry.closeAll(),
     async work(msg: NodeMessageInFlow): Promise<Outputs> {
-      const key = streamKeyOf(RED, msg, settings.key);
+      const key = await keyOf(msg);
       const last = isLastChunk(msg);
       const chunk = registry.parseFor(key, () => chunkOf(RED, msg, settings));
       const format = chunk.channels.length > 0 ? chunk.format : { sampleRate: settings.sampleRate, channels: settings.channels };
@@ -91,11 +92,12 @@ interface MaskState {
 /** The unet-mask node in stream mode: spectrogram chunks → mask chunks of the frames now final (and those frames in msg.spectrogram). */
 export function maskStreamStage(RED: NodeAPI, node: Node, settings: StreamSettings, checkFraming: (spec: Spectrogram, framing: ModelFraming) => void) {
   const registry = nodeStreamRegistry<MaskState>(RED, node, settings);
+  const keyOf = streamKeyReader(RED, node, settings);
   let batcher: MaskBatcher | undefined;
   return {
     close: () => registry.closeAll(),
     async work(msg: NodeMessageInFlow, backend: BackendHandle): Promise<Outputs> {
-      const key = streamKeyOf(RED, msg, settings.key);
+      const key = await keyOf(msg);
       const last = isLastChunk(msg);
       const spec = registry.parseFor(key, () => {
         const chunk = chunkSpectrogram(RED, msg);
@@ -136,10 +138,11 @@ interface IstftState {
 /** The istft node in stream mode: spectrogram chunks → audio chunks of the samples now final (back at msg.originalSampleRate if `toOriginal`). */
 export function istftStreamStage(RED: NodeAPI, node: Node, settings: StreamSettings, toOriginal: boolean) {
   const registry = nodeStreamRegistry<IstftState>(RED, node, settings);
+  const keyOf = streamKeyReader(RED, node, settings);
   return {
     close: () => registry.closeAll(),
     async work(msg: NodeMessageInFlow): Promise<Outputs> {
-      const key = streamKeyOf(RED, msg, settings.key);
+      const key = await keyOf(msg);
       const last = isLastChunk(msg);
       const spec = registry.parseFor(key, () => chunkSpectrogram(RED, msg));
       const original = (msg as { originalSampleRate?: unknown }).originalSampleRate;

@@ -13,11 +13,12 @@ import { printable } from '../../lib/printable';
 import { StreamRegistry } from '../../lib/stream/stream-registry';
 import { MAX_STREAM_CHANNELS, type StreamFormat } from '../../lib/stream/stream-separator';
 import { isIntegerIn, numberSetting } from './settings';
+import { settingReader, SETTING_TYPES, typedSetting, type TypedSetting } from './typed-setting';
 import { COMMON } from './common-strings';
 
 export interface StreamSettings {
-  /** Message property naming the stream (RED.util.getMessageProperty path); default 'topic'. */
-  key: string;
+  /** Where each message's stream key is read (a typedInput); default msg.topic. */
+  key: TypedSetting;
   /** Raw PCM chunks: their encoding, rate and channels unless the message says otherwise. */
   encoding: PcmEncoding;
   sampleRate: number;
@@ -33,6 +34,7 @@ export const DEFAULT_MAX_STREAMS = 32;
 export interface StreamNodeDef {
   mode?: string;
   streamKey?: string;
+  streamKeyType?: string;
   pcmEncoding?: string;
   pcmRate?: string | number;
   pcmChannels?: string | number;
@@ -47,9 +49,16 @@ export function modeSetting(value: unknown): 'file' | 'stream' | undefined {
   return v === 'file' || v === 'stream' ? v : undefined;
 }
 
+/** The stream key when the node sets none: msg.topic, as flows saved before it was a typedInput meant. */
+export const DEFAULT_STREAM_KEY: TypedSetting = { value: 'topic', type: 'msg' };
+
 /** The node's stream settings, or the catalog key and value of the first bad one. */
-export function streamSettings(config: StreamNodeDef): StreamSettings | { error: string; value: unknown } {
-  const key = (config.streamKey ?? '').trim() || 'topic';
+export function streamSettings(RED: NodeAPI, config: StreamNodeDef): StreamSettings | { error: string; value: unknown } {
+  const keyType = config.streamKeyType || DEFAULT_STREAM_KEY.type;
+  // An empty msg property (older flows could save one) meant msg.topic.
+  const keyValue = keyType === 'msg' && (config.streamKey ?? '').trim() === '' ? DEFAULT_STREAM_KEY.value : config.streamKey;
+  const key = typedSetting(RED, keyValue, keyType, DEFAULT_STREAM_KEY, SETTING_TYPES);
+  if ('bad' in key) return { error: key.bad === 'type' ? `${COMMON}.stream.errors.keyType` : `${COMMON}.stream.errors.keyProperty`, value: key.value };
   const encoding = config.pcmEncoding || 's16le';
   if (!isPcmEncoding(encoding)) return { error: `${COMMON}.stream.errors.encoding`, value: config.pcmEncoding };
   const sampleRate = numberSetting(config.pcmRate, 44100);
@@ -86,11 +95,17 @@ export function nodeStreamRegistry<S extends { dispose(): void }>(RED: NodeAPI, 
   });
 }
 
-/** The stream a message belongs to: the key property as a string ('' when the message has none). */
-export function streamKeyOf(RED: NodeAPI, msg: NodeMessageInFlow, property: string): string {
-  const value: unknown = RED.util.getMessageProperty(msg, property);
-  if (value === undefined || value === null) return '';
-  return typeof value === 'string' ? value : JSON.stringify(value);
+/**
+ * The stream each message belongs to: its Stream key setting, read when the message arrived, as a
+ * string ('' when there is none; a number or an object as JSON).
+ */
+export function streamKeyReader(RED: NodeAPI, node: Node, settings: Pick<StreamSettings, 'key'>): (msg: NodeMessageInFlow) => Promise<string> {
+  const read = settingReader(RED, node, settings.key);
+  return async (msg) => {
+    const value = await read(msg);
+    if (value === undefined || value === null) return '';
+    return typeof value === 'string' ? value : JSON.stringify(value);
+  };
 }
 
 /** msg.complete set (to anything but false): the stream ends after this message's chunk. */

@@ -38,7 +38,7 @@ export = function register(RED: NodeAPI): void {
     const mode = modeSetting(config.mode);
     if (!mode) return serveRejected(this, RED._(`${COMMON}.stream.errors.mode`, { value: String(config.mode) }));
     if (mode === 'stream') {
-      const settings = streamSettings(config);
+      const settings = streamSettings(RED, config);
       if ('error' in settings) return serveRejected(this, RED._(settings.error, { value: String(settings.value) }));
       const stage = stftStreamStage(RED, this, settings, { fftSize, hop }, toModelRate);
       return serve(RED, this, { queueLimit: streamQueueLimit(settings), work: (msg) => stage.work(msg), onClose: () => stage.close() });

@@ -34,7 +34,7 @@ export = function register(RED: NodeAPI): void {
     const mode = modeSetting(config.mode);
     if (!mode) return serveRejected(this, RED._(`${COMMON}.stream.errors.mode`, { value: String(config.mode) }));
     if (mode === 'stream') {
-      const settings = streamSettings(config);
+      const settings = streamSettings(RED, config);
       if ('error' in settings) return serveRejected(this, RED._(settings.error, { value: String(settings.value) }));
       const stage = maskStreamStage(RED, this, settings, (spec, framing) => checkFraming(RED, spec, framing));
       return serveModel(RED, this, {

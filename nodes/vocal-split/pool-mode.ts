@@ -28,7 +28,8 @@ export interface PoolJobSettings {
   rate?: number;
   concurrency: number;
   maxMegabytes: number;
-  folder: string;
+  /** The Folder setting read for a message (file paths must lie inside it). */
+  folderOf(msg: NodeMessageInFlow): Promise<string>;
 }
 
 /** The fields of Node-RED's mqtt-broker config node we reuse (set by its constructor). */
@@ -68,7 +69,7 @@ export function servePool(RED: NodeAPI, node: Node, settings: PoolSettings, job:
     idleStatus: () => ({ fill: 'green', shape: 'ring', text: RED._('vocal-split.status.pool', { topic: jobsTopic }) }),
     async work(msg: NodeMessageInFlow, { signal, progress }): Promise<Outputs> {
       const payload: unknown = msg.payload;
-      const bytes = await bytesOf(RED, payload, job);
+      const bytes = await bytesOf(RED, payload, job, () => job.folderOf(msg));
       const asWav = job.output === 'wav' || (job.output === 'auto' && !isAudioData(payload));
       // Audio out: the worker sends 32-bit float WAV, which decodes to the very samples.
       const format = asWav ? FORMAT_OF_BITS[job.bitDepth] : 'wav32f';
@@ -83,7 +84,7 @@ export function servePool(RED: NodeAPI, node: Node, settings: PoolSettings, job:
 }
 
 /** The job's bytes: the payload's bytes, a file's inside the node's folder, or audio as float WAV. */
-async function bytesOf(RED: NodeAPI, payload: unknown, job: PoolJobSettings): Promise<Buffer> {
+async function bytesOf(RED: NodeAPI, payload: unknown, job: PoolJobSettings, folder: () => Promise<string>): Promise<Buffer> {
   const maxBytes = Math.floor(job.maxMegabytes * 2 ** 20);
   const checked = (b: Buffer): Buffer => {
     if (b.length > maxBytes) throw new Error(RED._('vocal-split.errors.tooLarge', { bytes: b.length, max: job.maxMegabytes }));
@@ -91,7 +92,7 @@ async function bytesOf(RED: NodeAPI, payload: unknown, job: PoolJobSettings): Pr
   };
   if (isBytes(payload)) return checked(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength));
   if (typeof payload === 'string' && payload.length > 0) {
-    const file = await resolveInside(job.folder, payload);
+    const file = await resolveInside(await folder(), payload);
     const { size } = await fs.stat(file);
     if (size > maxBytes) throw new Error(RED._('vocal-split.errors.tooLarge', { bytes: size, max: job.maxMegabytes }));
     return fs.readFile(file);

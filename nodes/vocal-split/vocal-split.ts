@@ -9,14 +9,14 @@ import type { StemName } from '../../lib/separate';
 import { sharedAudioPool } from '../../lib/workers';
 import { serveModel } from '../shared/model';
 import { serveRejected } from '../shared/serve';
-import { sourceOfPayload } from '../shared/input';
+import { folderReader, folderSetting, sourceOfPayload, type FolderNodeDef } from '../shared/input';
 import { backendSetting, bitDepthSetting, concurrencySetting, maxMegabytesSetting, maxSecondsSetting, queueLimitSetting, rateSetting } from '../shared/settings';
 import { modeSetting, streamQueueLimit, streamSettings, type StreamNodeDef } from '../shared/stream';
 import { STREAM_CONCURRENCY, SeparateStreamMode } from '../shared/separate-stream-mode';
 import { servePool, type PoolSettings } from './pool-mode';
 import { COMMON } from '../shared/common-strings';
 
-interface VocalSplitNodeDef extends NodeDef, StreamNodeDef, PoolSettings {
+interface VocalSplitNodeDef extends NodeDef, StreamNodeDef, PoolSettings, FolderNodeDef {
   runOn?: string;
   model?: string;
   backend?: string;
@@ -26,7 +26,6 @@ interface VocalSplitNodeDef extends NodeDef, StreamNodeDef, PoolSettings {
   concurrency?: string | number;
   maxSeconds?: string | number;
   maxMegabytes?: string | number;
-  folder?: string;
   queueLimit?: string | number;
 }
 
@@ -52,11 +51,10 @@ export = function register(RED: NodeAPI): void {
     if (!maxMegabytes) return serveRejected(this, RED._(`${COMMON}.errors.maxMegabytes`, { value: String(config.maxMegabytes) }));
     const queueLimit = queueLimitSetting(config.queueLimit);
     if (!queueLimit) return serveRejected(this, RED._(`${COMMON}.errors.queueLimit`, { value: String(config.queueLimit) }));
-    const limits = { maxSeconds, maxMegabytes, folder: (config.folder ?? '').trim() };
     const mode = modeSetting(config.mode);
     if (!mode) return serveRejected(this, RED._(`${COMMON}.stream.errors.mode`, { value: String(config.mode) }));
     if (mode === 'stream') {
-      const settings = streamSettings(config);
+      const settings = streamSettings(RED, config);
       if ('error' in settings) return serveRejected(this, RED._(settings.error, { value: String(settings.value) }));
       const streams = new SeparateStreamMode(RED, this, settings);
       return serveModel(RED, this, {
@@ -70,7 +68,10 @@ export = function register(RED: NodeAPI): void {
       });
     }
     const runOn = config.runOn || 'local';
-    if (runOn === 'pool') return servePool(RED, this, config, { output, bitDepth, rate, concurrency, maxMegabytes, folder: limits.folder });
+    const folder = folderSetting(RED, config);
+    if ('error' in folder) return serveRejected(this, RED._(folder.error, { value: folder.value }));
+    const folderOf = folderReader(RED, this, folder);
+    if (runOn === 'pool') return servePool(RED, this, config, { output, bitDepth, rate, concurrency, maxMegabytes, folderOf });
     if (runOn !== 'local') return serveRejected(this, RED._('vocal-split.errors.runOn', { value: String(config.runOn) }));
     const node = this;
     serveModel(RED, this, {
@@ -80,7 +81,7 @@ export = function register(RED: NodeAPI): void {
       queueLimit,
       async work(msg, { backend, separateOptions }) {
         const payload: unknown = msg.payload;
-        const source = await sourceOfPayload(payload, limits, true);
+        const source = await sourceOfPayload(payload, { maxSeconds, maxMegabytes, folder: () => folderOf(msg) }, true);
         if (!source) throw new Error(RED._('vocal-split.errors.payload', { got: describePayload(payload) }));
         const asWav = output === 'wav' || (output === 'auto' && !isAudioData(payload));
         // Decode, separate and encode in the worker pool; the main thread only moves buffers.

@@ -53,7 +53,7 @@ export { helper };
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as vm from 'node:vm';
-import { hooks, i18n } from '@node-red/util';
+import { hooks, i18n, util as redUtil } from '@node-red/util';
 import type { NodeAPI } from 'node-red';
 import { createRandomModel } from '../../lib/model/weights-io';
 import { REPO_ROOT } from './paths';
@@ -121,9 +121,22 @@ const VALIDATORS = {
 };
 
 /**
+ * RED.utils.validatePropertyExpression of the editor: true when Node-RED can parse the property
+ * name (the editor's normalisePropertyExpression is the runtime's, which this calls).
+ */
+function validatePropertyExpression(value: unknown): boolean {
+  try {
+    redUtil.normalisePropertyExpression(String(value));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Runs a node's editor .html the way the editor loads it: its `<script src="resources/<package>/…">` files
  * first (Node-RED serves the package's resources/ folder there), then its inline scripts, all in one
- * window, with a RED that records registerType calls and offers RED.validators.
+ * window, with a RED that records registerType calls and offers RED.validators and RED.utils.validatePropertyExpression.
  */
 export function editorDefinitions(htmlFile: string, globals: Record<string, unknown> = {}): Map<string, EditorDefinition> {
   const html = fs.readFileSync(htmlFile, 'utf8');
@@ -131,6 +144,7 @@ export function editorDefinitions(htmlFile: string, globals: Record<string, unkn
   const RED = {
     nodes: { registerType: (type: string, def: EditorDefinition) => { defs.set(type, def); } },
     validators: VALIDATORS,
+    utils: { validatePropertyExpression },
     _: (key: string) => key,
   };
   const window = vm.createContext({ ...globals, RED });
