@@ -167,6 +167,45 @@ describe('in a browser: the editor and the karaoke page of npm start', function 
     await page.close();
   });
 
+  it('Stream key and Folder are typedInputs; nodes saved before them open as msg.<key> and a text folder, valid, and save the type', async function () {
+    const page = await context.newPage();
+    await openEditor(page, base);
+    await page.locator('.red-ui-palette-node[data-palette-type="vocal-split"]').waitFor({ state: 'visible', timeout: 30_000 });
+    // Old nodes: a key and a folder without their type fields (not deployed; the page is closed after).
+    await page.evaluate(() => (globalThis as any).RED.view.importNodes([
+      { id: 'old0tab000000001', type: 'tab', label: 'old nodes' },
+      { id: 'old0stft00000001', type: 'vocal-split-stft', z: 'old0tab000000001', x: 200, y: 100, mode: 'stream', streamKey: 'player', wires: [[]] },
+      { id: 'old0decode000001', type: 'vocal-split-decode', z: 'old0tab000000001', x: 200, y: 200, folder: '/srv/songs', wires: [[]] },
+    ], { generateIds: false, addFlow: false }));
+    const dialog = async (id: string, field: string): Promise<{ valid: boolean; type: string; value: string; label: string }> => {
+      await page.evaluate((nodeId: string) => { const RED = (globalThis as any).RED; RED.editor.edit(RED.nodes.node(nodeId)); }, id);
+      await page.locator(`#node-input-${field}`).waitFor({ state: 'attached', timeout: 10_000 });
+      await page.locator('.red-ui-typedInput-container').first().waitFor({ state: 'visible', timeout: 10_000 });
+      return page.evaluate(([nodeId, name]: string[]) => {
+        const $ = (globalThis as any).$;
+        return {
+          valid: (globalThis as any).RED.nodes.node(nodeId).valid !== false,
+          type: $(`#node-input-${name}`).typedInput('type'),
+          value: $(`#node-input-${name}`).typedInput('value'),
+          label: $(`label[for=node-input-${name}]`).text().trim(),
+        };
+      }, [id, field]);
+    };
+    assert.deepEqual(await dialog('old0stft00000001', 'streamKey'), { valid: true, type: 'msg', value: 'player', label: 'Stream key' });
+    saveScreenshot('dialog-stream-key.png', await page.screenshot());
+    await page.click('#node-dialog-ok');
+    await page.locator('#node-dialog-ok').waitFor({ state: 'detached', timeout: 10_000 });
+    assert.deepEqual(await dialog('old0decode000001', 'folder'), { valid: true, type: 'str', value: '/srv/songs', label: 'Folder' });
+    await page.click('#node-dialog-ok');
+    await page.locator('#node-dialog-ok').waitFor({ state: 'detached', timeout: 10_000 });
+    const saved = await page.evaluate(() => {
+      const RED = (globalThis as any).RED;
+      return [RED.nodes.node('old0stft00000001').streamKeyType, RED.nodes.node('old0decode000001').folderType];
+    });
+    assert.deepEqual(saved, ['msg', 'str'], 'Done stores the type the dialog showed');
+    await page.close();
+  });
+
   it('uploads a song on the karaoke page and gets two playable stems', async function () {
     const page = await context.newPage();
     await page.goto(`${base}/karaoke`);
