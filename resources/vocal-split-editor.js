@@ -38,8 +38,22 @@
   }
 
   var validStreamKey = typedProperty('streamKeyType', STREAM_KEY_TYPES, 'msg');
+  var BACKENDS = ['auto', 'cuda', 'onnx', 'tfjs-node', 'wasm', 'cpu'];
 
   global.VocalSplitEditor = {
+    /** validate of Backend. */
+    backend: function (value) { return BACKENDS.indexOf(value) >= 0; },
+    /**
+     * For oneditprepare, after showDefaults: the Backend select's options, labelled from the shared
+     * strings, with the node's backend selected (the editor set the value before the options existed).
+     */
+    backendSelect: function (node) {
+      var select = $('#node-input-backend');
+      BACKENDS.forEach(function (name) {
+        $('<option>').val(name).text(RED._('node-red-contrib-vocal-split/vocal-split:common.options.backend.' + name)).appendTo(select);
+      });
+      select.val(node.backend === undefined ? 'auto' : node.backend);
+    },
     /** validate of Stream key (a typedInput, default msg.topic); an empty msg property means msg.topic, as it did before. */
     streamKey: function (value) {
       if (typeOf(this, 'streamKeyType', 'msg') === 'msg' && String(value).trim() === '') return true;

@@ -70,8 +70,11 @@ function usedKeys(text: string): string[] {
 }
 
 describe('vocal split nodes: message catalogs and help', function () {
-  const sharedSources = fs.readdirSync(path.join(REPO_ROOT, 'nodes', 'shared')).filter((f) => f.endsWith('.ts'))
-    .map((f) => fs.readFileSync(path.join(REPO_ROOT, 'nodes', 'shared', f), 'utf8'));
+  // nodes/shared (runtime) and resources/ (the editor code every node's .html loads).
+  const sharedSources = [
+    ...fs.readdirSync(path.join(REPO_ROOT, 'nodes', 'shared')).filter((f) => f.endsWith('.ts')).map((f) => path.join(REPO_ROOT, 'nodes', 'shared', f)),
+    ...fs.readdirSync(path.join(REPO_ROOT, 'resources')).filter((f) => f.endsWith('.js')).map((f) => path.join(REPO_ROOT, 'resources', f)),
+  ].map((file) => fs.readFileSync(file, 'utf8'));
 
   it('lists every node of nodes/ in package.json, each in the palette category "vocal split" with a vocal-split type', function () {
     const folders = fs.readdirSync(path.join(REPO_ROOT, 'nodes')).filter((f) => f !== 'shared');
