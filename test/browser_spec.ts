@@ -167,7 +167,7 @@ describe('in a browser: the editor and the karaoke page of npm start', function 
     await page.close();
   });
 
-  it('Stream key and Folder are typedInputs; nodes saved before them open as msg.<key> and a text folder, valid, and save the type', async function () {
+  it('Stream key and Folder are typedInputs; nodes saved before them open as msg.<key> and a text folder, valid, and save the type; Backend lists every backend', async function () {
     const page = await context.newPage();
     await openEditor(page, base);
     await page.locator('.red-ui-palette-node[data-palette-type="vocal-split"]').waitFor({ state: 'visible', timeout: 30_000 });
@@ -176,6 +176,7 @@ describe('in a browser: the editor and the karaoke page of npm start', function 
       { id: 'old0tab000000001', type: 'tab', label: 'old nodes' },
       { id: 'old0stft00000001', type: 'vocal-split-stft', z: 'old0tab000000001', x: 200, y: 100, mode: 'stream', streamKey: 'player', wires: [[]] },
       { id: 'old0decode000001', type: 'vocal-split-decode', z: 'old0tab000000001', x: 200, y: 200, folder: '/srv/songs', wires: [[]] },
+      { id: 'old0mask00000001', type: 'vocal-split-unet-mask', z: 'old0tab000000001', x: 200, y: 300, backend: 'wasm', wires: [[]] },
     ], { generateIds: false, addFlow: false }));
     const dialog = async (id: string, field: string): Promise<{ valid: boolean; type: string; value: string; label: string }> => {
       await page.evaluate((nodeId: string) => { const RED = (globalThis as any).RED; RED.editor.edit(RED.nodes.node(nodeId)); }, id);
@@ -203,6 +204,17 @@ describe('in a browser: the editor and the karaoke page of npm start', function 
       return [RED.nodes.node('old0stft00000001').streamKeyType, RED.nodes.node('old0decode000001').folderType];
     });
     assert.deepEqual(saved, ['msg', 'str'], 'Done stores the type the dialog showed');
+    // The Backend select is filled by the shared editor code: every backend, labelled, the node's selected.
+    await page.evaluate(() => { const RED = (globalThis as any).RED; RED.editor.edit(RED.nodes.node('old0mask00000001')); });
+    await page.locator('#node-input-backend option').first().waitFor({ state: 'attached', timeout: 10_000 });
+    const backend = await page.evaluate(() => {
+      const $ = (globalThis as any).$;
+      return { value: $('#node-input-backend').val(), options: $('#node-input-backend option').map((_: number, o: any) => $(o).text()).get() };
+    });
+    assert.equal(backend.value, 'wasm');
+    assert.deepEqual(backend.options, ['auto (fastest available)', 'cuda (NVIDIA GPU, onnxruntime-node CUDA)', 'onnx (onnxruntime-node)',
+      'tfjs-node (TensorFlow native)', 'wasm (works everywhere)', 'cpu (pure JavaScript, slow)']);
+    await page.click('#node-dialog-cancel');
     await page.close();
   });
 
