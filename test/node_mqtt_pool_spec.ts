@@ -54,7 +54,7 @@ describe('vocal-split node: run on a worker pool (mosquitto + vocal-split worker
   it('gives the same stems as a local run, passes the message through, shows the progress', async function () {
     worker = await new WorkerProcess(['--broker', broker.url, '--jobs', 'node-pool/jobs', '--model', model, '--backend', 'onnx', '--client-id', 'node-pool-worker']).start();
     await loadFlow([node, catchNode, mqttNodes], [
-      ...standardFlow(TYPE, { runOn: 'pool', broker: 'broker-config', poolTopic: 'node-pool/jobs', poolTimeout: '60', output: 'auto' }, 2),
+      ...standardFlow(TYPE, { runOn: 'pool', broker: 'broker-config', poolTopic: 'node-pool/jobs', poolTimeout: '60', output: 'auto', folder: 'dir', folderType: 'msg' }, 2),
       brokerNode(broker),
       { id: 'local', type: TYPE, runOn: 'local', model, backend: 'onnx', output: 'auto', wires: [['lout'], ['lout2']] },
       { id: 'lout', type: 'helper' },
@@ -79,6 +79,9 @@ describe('vocal-split node: run on a worker pool (mosquitto + vocal-split worker
     const poolAudio = await stemsOf<AudioData>('under-test', 'out', { payload: song });
     const localAudio = await stemsOf<AudioData>('local', 'lout', { payload: song });
     for (const i of [0, 1]) assert.ok(maxAbsDiff(poolAudio[i].payload, localAudio[i].payload) <= 1e-6);
+    // A file path, read from the folder msg.dir names (Folder is a typedInput read per message): the stems of its bytes.
+    const byPath = await stemsOf<Buffer>('under-test', 'out', { payload: 'Kenshin_2_10.wav', dir: MIR1K_SAMPLE } as NodeMessage);
+    for (const i of [0, 1]) assert.ok(maxAbsDiff(await decodeAudio(byPath[i].payload), await decodeAudio(pool[i].payload)) <= 1e-6, `${byPath[i].stem} by path`);
     await new Promise((r) => setImmediate(r));
     assert.ok(statuses.some((s) => s.fill === 'blue' && /%/.test(s.text ?? '')), `progress shown (saw ${JSON.stringify(statuses)})`);
     await worker.waitFor(/ done in /, 10_000, worker.lines.findIndex((l) => / done in /.test(l)) + 1); // both jobs done by the worker
