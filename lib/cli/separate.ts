@@ -19,7 +19,7 @@ Options:
   --model <name|dir>  a shipped model (default, mir1k-protocol) or a model folder (default: default)
   --backend <name>    auto (default), ${BACKEND_NAMES.join(', ')}
   --bits <n>          16 or 24 (PCM) or 32 (float) (default: 16)
-  --threads <n>       inference threads (onnx, tfjs-node)
+  --threads <n>       inference threads (onnx: one session of n threads instead of one single-threaded session per core; tfjs-node)
   -h, --help          show this help`;
 
 interface SeparateArgs {
