@@ -196,6 +196,8 @@ function writeFrames(wav: WavBuffer, channels: Float32Array[], from: number, to:
   }
 }
 
+const ROUNDING_SHIFT = 6755399441055744;
+
 /** round(x * full), ties to even, clipped to [-full, full - 1]. */
 export function quantize(x: number, full: number): number {
   const v = x * full;
@@ -204,5 +206,3 @@ export function quantize(x: number, full: number): number {
   // Adding and taking away 1.5·2^52 leaves no fraction bits: the FPU rounds to nearest, ties to even.
   return v + ROUNDING_SHIFT - ROUNDING_SHIFT;
 }
-
-const ROUNDING_SHIFT = 6755399441055744;
