@@ -5,8 +5,8 @@
  *  - in the pool (lib/workers: decode, STFT, masks, iSTFT, complement, encode in a worker thread,
  *    the masks from the shared onnx worker);
  *  - on the main thread (decodeAudio, separate, encodeWav), as before the pool.
- * Prints real-time factors (goals in the pool: WAV ≥ 50×, MP3 ≥ 40× on 2 cores) and the main
- * thread's longest event-loop delay during each run.
+ * Prints real-time factors (goals in the pool: WAV ≥ 50×, MP3 ≥ 40× on 2 cores), the main thread's
+ * longest event-loop delay during each run, and the pool run's CPU time (the speed the cores allow).
  */
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
@@ -26,13 +26,15 @@ export const title = 'Worker pool vs main thread: 3-minute songs, bytes in, two 
 
 const SECONDS = 180;
 
-/** Runs `work` while a 10 ms timer measures the longest gap; resolves with seconds and that gap. */
-async function timed(work: () => Promise<unknown>): Promise<{ s: number; maxGapMs: number }> {
+/** Runs `work` while a 10 ms timer measures the longest gap; resolves with seconds, that gap and the process's CPU seconds (all threads). */
+async function timed(work: () => Promise<unknown>): Promise<{ s: number; maxGapMs: number; cpuS: number }> {
   const gap = watchEventLoopGap();
+  const cpu = process.cpuUsage();
   const t0 = performance.now();
   await work();
   const s = (performance.now() - t0) / 1000;
-  return { s, maxGapMs: Math.round(gap.stop()) };
+  const used = process.cpuUsage(cpu);
+  return { s, maxGapMs: Math.round(gap.stop()), cpuS: (used.user + used.system) / 1e6 };
 }
 
 export async function run(): Promise<void> {
@@ -63,6 +65,10 @@ export async function run(): Promise<void> {
       });
       console.log(`${label}: pool ${(SECONDS / inPool.s).toFixed(1)}× real time (main thread's longest pause ${inPool.maxGapMs} ms)` +
         ` · main thread ${(SECONDS / onMain.s).toFixed(1)}× (longest pause ${onMain.maxGapMs} ms)`);
+      // The bound the CPU sets: this much work on this many cores cannot go faster.
+      const cores = os.availableParallelism();
+      console.log(`  pool: ${inPool.cpuS.toFixed(1)} s of CPU (all threads) → at most ${(SECONDS * cores / inPool.cpuS).toFixed(1)}× on ${cores} cores; ` +
+        `the cores were ${Math.round((100 * inPool.cpuS) / (cores * inPool.s))} % busy`);
     }
     console.log(`peak RSS ${peakRssMB()} MB; load average ${os.loadavg().map((l) => l.toFixed(1)).join(', ')} (busy machine: compare)`);
   } finally {
