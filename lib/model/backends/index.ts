@@ -153,7 +153,7 @@ async function sourceKey(source: Source): Promise<string> {
 /**
  * How many onnx sessions run side by side when no thread count is asked for: one per core, at most
  * 4. Sessions of one intra-op thread each use the CPU better than one session of several threads
- * (measured on 2 cores: 22 ms of CPU per patch against 28): patches are independent, so there is
+ * (bench/model_bench on 2 cores: 20.5 ms of CPU per patch against 27): patches are independent, so there is
  * no waiting on a straggler thread when the separator's own work takes a core for a while.
  */
 export function onnxSessions(): number {
