@@ -38,7 +38,7 @@ export async function separate(audio: AudioData, backend: BackendHandle, options
   // Without resampling, both stems are final sample by sample as frames are added: frames [0, e)
   // of a channel fix its samples below e·hop − N/2 (later frames start there).
   const stems: Stems = {
-    vocals: { sampleRate: audio.sampleRate, channels: vocalsAtModelRate },
+    vocals: { sampleRate: framing.sampleRate, channels: vocalsAtModelRate }, // resampled below when the rates differ
     accompaniment: { sampleRate: audio.sampleRate, channels: audio.channels.map((c) => new Float32Array(c.length)) },
   };
   const framesAdded = atModelRate.channels.map(() => 0);

@@ -5,7 +5,6 @@
  * of the live streams given to it. See audio-protocol.ts.
  */
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import { workerData } from 'node:worker_threads';
 import { decodeAudioFileWithInfo, decodeAudioWithInfo, type DecodeOptions } from '../audio/decode';
 import { encodeWav, WavBuilder } from '../audio/encode';
@@ -217,4 +216,4 @@ async function handle(raw: unknown, ctx: TaskContext): Promise<Transferring<unkn
 
 serveTasks(handle);
 // A file worker's helper thread starts now, while no job waits for it (channel-split.ts).
-if ((workerData as WorkerStart | undefined)?.lane === 'file' && os.availableParallelism() > 1) startChannelHelper();
+if ((workerData as WorkerStart | undefined)?.lane === 'file') startChannelHelper();

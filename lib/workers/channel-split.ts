@@ -46,9 +46,12 @@ function shared(length: number): { buffer: SharedArrayBuffer; view: Float32Array
 /** This thread's helper, idle between jobs (one job at a time: a file worker runs one task at a time). */
 let helper: Worker | undefined;
 
-/** Starts the helper thread ahead of the first job, so the job does not wait for it. */
-export function startChannelHelper(): Worker {
-  helper ??= new Worker(CHANNEL_WORKER_SCRIPT);
+/** A second thread only helps where there is a second core. */
+const TWO_CORES = os.availableParallelism() > 1;
+
+/** Starts the helper thread ahead of the first job, so the job does not wait for it (none on one core). */
+export function startChannelHelper(): Worker | undefined {
+  if (TWO_CORES) helper ??= new Worker(CHANNEL_WORKER_SCRIPT);
   return helper;
 }
 
@@ -64,7 +67,8 @@ function discardHelper(worker: Worker): void {
 export async function separateOnTwoThreads(audio: AudioData, model: RemoteModel, ask: AskMain, options: SeparateOptions = {}): Promise<Stems> {
   const n = audio.channels.length;
   const backend = new RemoteBackend(model, ask);
-  if (n < 2 || os.availableParallelism() < 2) return separate(audio, backend, options);
+  const worker = n < 2 ? undefined : startChannelHelper();
+  if (!worker) return separate(audio, backend, options);
   const mine = Math.ceil(n / 2);
   const length = audio.channels[0].length;
   const theirs = audio.channels.slice(mine).map((c) => {
@@ -72,7 +76,6 @@ export async function separateOnTwoThreads(audio: AudioData, model: RemoteModel,
     input.view.set(c);
     return { input, vocals: shared(length), accompaniment: shared(length) };
   });
-  const worker = startChannelHelper();
 
   // Either side failing (or the caller aborting) stops the other; the first failure is the job's error.
   const stop = new AbortController();

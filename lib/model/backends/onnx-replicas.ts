@@ -40,9 +40,7 @@ export class OnnxReplicas implements InferenceEngine {
   }
 
   get description(): string {
-    const one = this.sessions[0].description; // "onnxruntime-node 1.x (cpu, 1 thread, worker thread)"
-    const n = this.sessions.length;
-    return n === 1 ? one : one.replace(/, 1 thread, worker thread\)$/, `, ${n} sessions of 1 thread, each in its worker thread)`);
+    return this.sessions[0].describe(this.sessions.length);
   }
 
   /** Why the engine cannot run any more (a session's worker crashed), else undefined. */

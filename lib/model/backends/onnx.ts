@@ -39,8 +39,15 @@ export class OnnxEngine extends WorkerEngine<OnnxInit> {
   }
 
   get description(): string {
+    return this.describe(1);
+  }
+
+  /** This engine's description for `sessions` like it, side by side (onnx-replicas.ts). */
+  describe(sessions: number): string {
     const t = this.threads;
-    return `onnxruntime-node ${this.version} (${this.providers.join(', ')}, ${t ?? 'default'} thread${t === 1 ? '' : 's'}, worker thread)`;
+    const threads = `${t ?? 'default'} thread${t === 1 ? '' : 's'}`;
+    const where = sessions === 1 ? `${threads}, worker thread` : `${sessions} sessions of ${threads}, each in its worker thread`;
+    return `onnxruntime-node ${this.version} (${this.providers.join(', ')}, ${where})`;
   }
 
   /**
