@@ -75,8 +75,8 @@ export class WavBuilder {
       throw new InvalidArgumentError('BAD_RANGE', `WavBuilder.write: frames [${from}, ${to}) are not within the file's ${this.wav.frames}`);
     }
     const slice = channels.map((c) => c.subarray(from, to));
-    const problem = findAudioProblem({ sampleRate: 1, channels: slice });
-    if (problem) throw new InvalidArgumentError(problem.code, `encodeWav: ${problem.message.replace(/sample (\d+)/, (_, i: string) => `sample ${from + Number(i)}`)}`);
+    const problem = findAudioProblem({ sampleRate: 1, channels: slice }, true, from);
+    if (problem) throw new InvalidArgumentError(problem.code, `encodeWav: ${problem.message}`);
     if (channels.length !== this.wav.channels) {
       throw new InvalidArgumentError('CHANNEL_MISMATCH', `WavBuilder.write: ${channels.length} channels for a file of ${this.wav.channels}`);
     }

@@ -17,9 +17,10 @@ export const MAX_SAMPLE_RATE = 768_000;
 
 /**
  * Checks rate (an integer in 1..MAX_SAMPLE_RATE), channel count, equal channel lengths, and,
- * unless `checkFinite` is false, that no sample is NaN or ±Infinity (one pass over the data).
+ * unless `checkFinite` is false, that no sample is NaN or ±Infinity (one pass over the data). For a
+ * slice of a longer signal, `firstSample` is its place there: messages name the sample in the whole.
  */
-export function findAudioProblem(audio: AudioData, checkFinite = true): AudioProblem | undefined {
+export function findAudioProblem(audio: AudioData, checkFinite = true, firstSample = 0): AudioProblem | undefined {
   if (audio === null || typeof audio !== 'object') {
     return { code: 'NOT_AUDIO', message: 'audio must be an object { sampleRate, channels: Float32Array[] }' };
   }
@@ -44,7 +45,7 @@ export function findAudioProblem(audio: AudioData, checkFinite = true): AudioPro
     for (let c = 0; c < channels.length; c++) {
       const i = firstNonFinite(channels[c]);
       if (i >= 0) {
-        return { code: 'NON_FINITE', message: `channel ${c} sample ${i} is ${channels[c][i]} (not a finite number)` };
+        return { code: 'NON_FINITE', message: `channel ${c} sample ${firstSample + i} is ${channels[c][i]} (not a finite number)` };
       }
     }
   }

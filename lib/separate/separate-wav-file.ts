@@ -68,8 +68,8 @@ class SampleWindow {
       if (got !== bytes.length) throw new Error(`the WAV file ended at sample ${first + Math.floor(got / this.h.blockAlign)} of ${this.h.frames}`);
       const samples = decodeWavSamples(bytes, { ...this.h, dataOffset: 0, dataLength: bytes.length, frames: n });
       // Float WAVs can hold NaN / ∞: the input is at fault, and says so (not the encoder, later).
-      const problem = findAudioProblem({ sampleRate: this.h.sampleRate, channels: samples });
-      if (problem) throw new AudioDecodeError(problem.code, `WAV: ${problem.message.replace(/sample (\d+)/, (_, i: string) => `sample ${first + Number(i)}`)}`);
+      const problem = findAudioProblem({ sampleRate: this.h.sampleRate, channels: samples }, true, first);
+      if (problem) throw new AudioDecodeError(problem.code, `WAV: ${problem.message}`);
       this.bufs = this.bufs.map((b) => withCapacity(b, this.filled + n));
       samples.forEach((s, c) => this.bufs[c].set(s, this.filled));
       this.filled += n;
