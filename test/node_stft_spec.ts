@@ -63,6 +63,20 @@ describe('vocal-split-stft node', function () {
     assert.equal(statuses.at(-1)?.fill, 'green');
   });
 
+  it('shows the progress of every job, even of short jobs sent back to back (the first report of a job is never throttled)', async function () {
+    await loadFlow([node, catchNode], standardFlow(TYPE, { fftSize: '4096', hop: '1024', resample: true }));
+    const clip = await mir1kClip();
+    const statuses = recordStatuses(underTest());
+    for (let k = 0; k < 4; k++) {
+      const from = statuses.length;
+      const received = nextMessage<SpecMsg>(helper.getNode('out'));
+      underTest().receive({ payload: clip, topic: `job ${k}` } as NodeMessage);
+      await received;
+      const texts = statuses.slice(from).map((s) => s.text ?? '');
+      assert.ok(texts.some((t) => /^[1-9]\d* %/.test(t)), `job ${k} showed no progress: ${JSON.stringify(texts)}`);
+    }
+  });
+
   it('keeps the audio rate when resampling is off (a 48 kHz fixture, 2048/512)', async function () {
     await loadFlow([node, catchNode], standardFlow(TYPE, { fftSize: '2048', hop: '512', resample: false }));
     const audio = await decodeAudioFile(path.join(FIXTURES, 'audio', 'wav_s16_mono_48k.wav'));

@@ -26,7 +26,7 @@ export interface JobContext {
    * (its HTTP client hung up). Pass it to the library call.
    */
   signal: AbortSignal;
-  /** Reports the fraction done (0..1); shown as a percentage, throttled. */
+  /** Reports the fraction done (0..1); shown as a percentage, throttled (a job's first report always shows). */
   progress(fraction: number): void;
 }
 
@@ -55,6 +55,8 @@ interface Job {
   send: Send;
   done: Done;
   fraction: number;
+  /** Whether one of its progress reports has been shown: a short job right after another must still show one. */
+  progressShown: boolean;
 }
 
 const PROGRESS_INTERVAL_MS = 250;
@@ -115,7 +117,9 @@ export function serve(RED: NodeAPI, node: Node, options: ServeOptions): void {
         signal,
         progress: (fraction) => {
           job.fraction = Math.min(1, Math.max(0, fraction));
-          throttledProgress();
+          if (job.progressShown) return throttledProgress();
+          job.progressShown = true;
+          showProgress();
         },
       });
     } catch (err) {
@@ -172,7 +176,7 @@ export function serve(RED: NodeAPI, node: Node, options: ServeOptions): void {
       done(new BusyError('QUEUE_FULL', RED._(`${COMMON}.errors.queueFull`, { count: queue.waiting })));
       return;
     }
-    const job: Job = { msg, send, done, fraction: 0 };
+    const job: Job = { msg, send, done, fraction: 0, progressShown: false };
     if (!queue.push(job)) answerClosing(job);
   });
 
