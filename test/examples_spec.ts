@@ -48,6 +48,18 @@ describe('example flows: every node of ours is valid in the editor', () => {
     assert.ok(files.length >= 6, files.join(', '));
   });
 
+  it("the package asks for a Node-RED that has every option the examples use (http in's Do not parse body: 4.1)", () => {
+    const declared = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { 'node-red': { version: string } })['node-red'].version;
+    const minimum = /^>=\s*(\d+)\.(\d+)\.(\d+)$/.exec(declared);
+    assert.ok(minimum, `node-red.version is a plain minimum (>=x.y.z), got ${declared}`);
+    const unparsed = files.filter((f) => (JSON.parse(fs.readFileSync(path.join(EXAMPLES, f), 'utf8')) as Array<{ type: string; skipBodyParsing?: boolean }>)
+      .some((n) => n.type === 'http in' && n.skipBodyParsing === true));
+    if (unparsed.length > 0) {
+      const [major, minor] = [Number(minimum[1]), Number(minimum[2])];
+      assert.ok(major > 4 || (major === 4 && minor >= 1), `${unparsed.join(', ')} use Do not parse body (Node-RED 4.1), but package.json asks for ${declared}`);
+    }
+  });
+
   for (const file of files) {
     it(`${file}: each node of ours has every field of its editor defaults, and each passes the editor's check`, () => {
       const flow = JSON.parse(fs.readFileSync(path.join(EXAMPLES, file), 'utf8')) as FlowNode[];
