@@ -14,7 +14,7 @@ import { resample } from '../lib/audio/resample';
 import { DEFAULT_FRAMING, MODEL_RESAMPLING } from '../lib/model/signal-framing';
 import { runMaskEngine, type FrameSource } from '../lib/separate/mask-engine';
 import { separate, SeparationAbortedError } from '../lib/separate/separator';
-import { defaultOverlap, planPatches } from '../lib/separate/patches';
+import { planPatches } from '../lib/separate/patches';
 import { MIR1K_SAMPLE } from './support/paths';
 import { fixedMaskBackend } from './support/test-backends';
 
@@ -76,7 +76,7 @@ describe('separator (lib/separate)', function () {
   it('an identity mask gives the input back, unchanged across patch borders (no seams)', async function () {
     const x = sine(440, 6);
     const stems = await separate({ sampleRate: RATE, channels: [x] }, fixedMaskBackend(SMALL, () => 1));
-    const borders = patchBorders(x.length, SMALL.frames, defaultOverlap(SMALL.frames));
+    const borders = patchBorders(x.length, SMALL.frames, SMALL.frames / 4);
     assert.ok(borders.length >= 3, `a 6 s signal spans ${borders.length + 1} patches`);
     assert.ok(maxAbsDiff(stems.vocals.channels[0], x) < 1e-5, 'vocals = input');
     assert.ok(maxAbsDiff(stems.accompaniment.channels[0], new Float32Array(x.length)) < 1e-5, 'accompaniment = 0');
@@ -94,7 +94,7 @@ describe('separator (lib/separate)', function () {
     const edge = 4096;
     const err = maxAbsDiff(vocals, low, edge, mix.length - edge);
     assert.ok(err < 2e-3, `max error ${err}`);
-    for (const border of patchBorders(mix.length, SMALL.frames, defaultOverlap(SMALL.frames))) {
+    for (const border of patchBorders(mix.length, SMALL.frames, SMALL.frames / 4)) {
       if (border < edge || border > mix.length - edge) continue;
       const local = maxAbsDiff(vocals, low, border - 2048, border + 2048);
       assert.ok(local <= err + 1e-7, `no extra error at the patch border ${border}`);
@@ -149,7 +149,7 @@ describe('separator (lib/separate)', function () {
 
   it('stops between batches when aborted: no batch is queued after the abort', async function () {
     const x = sine(440, 10);
-    const patches = patchBorders(x.length, SMALL.frames, defaultOverlap(SMALL.frames)).length + 1;
+    const patches = patchBorders(x.length, SMALL.frames, SMALL.frames / 4).length + 1;
     const whole = fixedMaskBackend(SMALL, () => 1);
     await separate({ sampleRate: RATE, channels: [x] }, whole, { batchSize: 1 });
     assert.equal(whole.calls.length, patches, `a run without abort asks for all ${patches} patches`);

@@ -10,7 +10,7 @@ import { InvalidArgumentError, VocalSplitError } from '../errors';
 import { yieldToEventLoop } from '../jobs/throttle';
 import type { BackendHandle } from '../model/backends/types';
 import { extendMaskFrame } from './mask-extension';
-import { defaultOverlap, normalisePatch, planPatches, patchWeights } from './patches';
+import { normalisePatch, planPatches, patchWeights } from './patches';
 import type { SeparateOptions } from './types';
 
 /** Where complex frames come from: computed from audio on demand, or read from a spectrogram. */
@@ -41,7 +41,7 @@ export async function runMaskEngine(source: FrameSource, backend: BackendHandle,
   if (channelsIn !== 1) throw new InvalidArgumentError('UNSUPPORTED_MODEL', `the separator runs one audio channel at a time; this model takes ${channelsIn}`);
   const bins = source.bins;
   if (F > bins) throw new InvalidArgumentError('UNSUPPORTED_MODEL', `the model wants ${F} bins; the spectrogram has ${bins}`);
-  const overlap = options.overlap ?? defaultOverlap(T);
+  const overlap = options.overlap ?? T / 4;
   const batchSize = options.batchSize ?? backend.batchSize;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 256) {
     throw new InvalidArgumentError('BAD_BATCH', `batch size must be an integer in [1, 256], got ${batchSize}`);

@@ -23,7 +23,7 @@ export interface Stems {
 }
 
 export interface SeparateOptions {
-  /** Frames shared by consecutive patches and cross-faded; default an eighth of the patch (defaultOverlap). */
+  /** Frames shared by consecutive patches and cross-faded; default a quarter of the patch. */
   overlap?: number;
   /** Patches sent to the backend at once; default the backend's own batch size. */
   batchSize?: number;
