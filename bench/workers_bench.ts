@@ -15,6 +15,7 @@ import { encodeWav } from '../lib/audio/encode';
 import { resample } from '../lib/audio/resample';
 import { listClips, loadClip } from '../lib/eval/mir1k';
 import { createBackend } from '../lib/model/backends';
+import type { BackendHandle } from '../lib/model/backends/types';
 import { resolveModelDir } from '../lib/model/locate';
 import { separate } from '../lib/separate/separator';
 import { AudioPool } from '../lib/workers/audio-pool';
@@ -37,6 +38,18 @@ async function timed(work: () => Promise<unknown>): Promise<{ s: number; maxGapM
   return { s, maxGapMs: Math.round(gap.stop()), cpuS: (used.user + used.system) / 1e6 };
 }
 
+/** Wall time per patch of batches run one after the other (one session busy, the other idle): how fast this host computes right now. */
+async function msPerPatch(backend: BackendHandle): Promise<number> {
+  const { bins, frames, channelsIn } = backend.config;
+  const batch = backend.batchSize;
+  const input = new Float32Array(batch * bins * frames * channelsIn).map((_, i) => ((i * 7919) % 1000) / 1000);
+  await backend.predictMask(input, batch);
+  const runs = 8;
+  const t0 = performance.now();
+  for (let r = 0; r < runs; r++) await backend.predictMask(input, batch);
+  return (performance.now() - t0) / (runs * batch);
+}
+
 export async function run(): Promise<void> {
   const clips = await Promise.all(listClips(MIR1K_SAMPLE).map((r) => loadClip(r)));
   const mono = Float32Array.from(clips.flatMap((c) => Array.from(c.mixture)));
@@ -53,6 +66,7 @@ export async function run(): Promise<void> {
   const backend = await createBackend(resolveModelDir('default'), { backend: 'onnx' });
   const pool = new AudioPool();
   console.log(`backend: ${backend.description}; pool: ${pool.fileWorkers} file worker(s) + 1 live worker; ${os.availableParallelism()} cores`);
+  console.log(`this machine now: ${(await msPerPatch(backend)).toFixed(1)} ms per U-Net patch, one batch of ${backend.batchSize} at a time (the same work takes more or less time as the host is busy: compare runs by it)`);
   try {
     const warmUp = encodeWav({ sampleRate: 44100, channels: [left.subarray(0, 5 * 44100), right.subarray(0, 5 * 44100)] });
     await pool.separate(warmUp, backend, { output: { kind: 'wav', bitDepth: 16 } });
