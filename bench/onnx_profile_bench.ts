@@ -90,7 +90,7 @@ export async function run(): Promise<void> {
       const key = `${e.name.replace(/_kernel_time$/, '')} (${e.args?.op_name ?? '?'})`;
       byNode.set(key, (byNode.get(key) ?? 0) + e.dur);
     }
-    const patches = runs * batch; // the first run (warm-up) is in the profile too: it is one of the `runs`
+    const patches = runs * batch; // every run is in the profile, the first (warm-up) one too
     const rows = [...byNode].sort((a, b) => b[1] - a[1]);
     const total = rows.reduce((sum, [, us]) => sum + us, 0);
     console.log(`onnxruntime profile, batch ${batch}: ${(total / patches / 1000).toFixed(1)} ms of kernels per patch; the largest:`);
