@@ -67,7 +67,7 @@ export function coalescing(engine: InferenceEngine, maxPatches: number): Inferen
 }
 
 /** Starts the cuda engine; every failure is a BackendUnavailableError saying what to fix. */
-export async function createCudaEngine(model: ModelWeights, threads = 1, onnxBytes?: Uint8Array): Promise<InferenceEngine> {
+export async function createCudaEngine(model: ModelWeights, threads = 1): Promise<InferenceEngine> {
   const probe = ensureCudaAvailable();
   try {
     linkProviderLibraries(probe);
@@ -76,7 +76,7 @@ export async function createCudaEngine(model: ModelWeights, threads = 1, onnxByt
   }
   let engine: OnnxEngine;
   try {
-    engine = await OnnxEngine.create(model, threads, undefined, 'cuda', onnxBytes);
+    engine = await OnnxEngine.create(model, threads, undefined, 'cuda');
   } catch (err) {
     if (err instanceof BackendUnavailableError) throw err;
     const ort = loadOrt().env.versions?.node ?? '?';

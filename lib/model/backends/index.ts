@@ -10,8 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../../errors';
 import { BackendUnavailableError, ModelError } from '../errors';
 import { DEFAULT_FRAMING, type ModelFraming, validateModelFraming } from '../signal-framing';
-import { readModelOffThread } from '../read-model-off-thread';
-import type { ModelWeights } from '../weights-io';
+import { ModelWeights, readModel } from '../weights-io';
 import { createCudaEngine, ensureCudaAvailable } from './cuda';
 import { maskInputError } from './input';
 import { OnnxEngine, ensureOnnxAvailable } from './onnx';
@@ -161,20 +160,12 @@ export function onnxSessions(): number {
   return Math.min(4, os.availableParallelism());
 }
 
-/** The onnxruntime sessions an engine starts: onnxSessions() or one (threads set, or cuda); none for the tfjs engines. */
-function onnxSessionsFor(name: BackendName, options: BackendOptions): number {
-  if (name === 'cuda') return 1;
-  if (name === 'onnx') return options.threads !== undefined ? 1 : onnxSessions();
-  return 0;
-}
-
-/** `onnxBytes`: one serialised ONNX graph per session (onnxSessionsFor), made off the main thread; else built here. */
-async function startEngine(name: BackendName, model: ModelWeights, options: BackendOptions, onnxBytes?: Uint8Array[]): Promise<InferenceEngine> {
+async function startEngine(name: BackendName, model: ModelWeights, options: BackendOptions): Promise<InferenceEngine> {
   switch (name) {
-    case 'cuda': return createCudaEngine(model, options.threads, onnxBytes?.[0]);
+    case 'cuda': return createCudaEngine(model, options.threads);
     case 'onnx': return options.threads !== undefined
-      ? OnnxEngine.create(model, options.threads, options.executionProviders, 'onnx', onnxBytes?.[0])
-      : OnnxReplicas.create(model, onnxSessions(), options.executionProviders, onnxBytes);
+      ? OnnxEngine.create(model, options.threads, options.executionProviders)
+      : OnnxReplicas.create(model, onnxSessions(), options.executionProviders);
     // wasm and cpu compute synchronously: in a worker thread, so the event loop stays free.
     case 'wasm':
     case 'cpu': return TfjsWorkerEngine.create(name, model);
@@ -207,12 +198,8 @@ export async function createBackend(source: Source, options: BackendOptions = {}
     throw new InvalidArgumentError('INVALID_THREADS', `threads must be a positive integer, got ${options.threads}`);
   }
   const baseKey = await sourceKey(source);
-  // A model folder is read in a worker thread (with the ONNX graph for onnx and cuda), so a deploy
-  // does not stall the event loop; weights already in memory are used as they are.
-  let loading: Promise<{ model: ModelWeights; onnxBytes: Uint8Array[] }> | undefined;
-  const getModel = (name: BackendName): Promise<{ model: ModelWeights; onnxBytes: Uint8Array[] }> => (loading ??= typeof source === 'string'
-    ? readModelOffThread(source, { onnxCopies: onnxSessionsFor(name, options) })
-    : Promise.resolve({ model: source, onnxBytes: [] }));
+  let model: Promise<ModelWeights> | undefined;
+  const getModel = (): Promise<ModelWeights> => (model ??= typeof source === 'string' ? readModel(source) : Promise.resolve(source));
 
   const candidates = choice === 'auto' ? AUTO_ORDER : [choice];
   const reasons: string[] = [];
@@ -234,15 +221,11 @@ export async function createBackend(source: Source, options: BackendOptions = {}
     }
     if (!entry) {
       // Load the model first: its errors must surface as they are, not as "engine unavailable".
-      const loaded = await getModel(name);
-      const m = loaded.model;
+      const m = await getModel();
       entry = cache.get(key); // another caller may have started it meanwhile
       if (!entry) {
         const framing = validateModelFraming(m.framing ?? DEFAULT_FRAMING, m.config, 'framing');
-        // The serialised graphs go to one engine only (their buffers move to its sessions' workers).
-        const onnxBytes = loaded.onnxBytes.length === onnxSessionsFor(name, options) ? loaded.onnxBytes : undefined;
-        if (onnxBytes) loaded.onnxBytes = [];
-        const created: CacheEntry = { engine: startEngine(name, m, options, onnxBytes), framing, refs: 0 };
+        const created: CacheEntry = { engine: startEngine(name, m, options), framing, refs: 0 };
         created.engine.then((e) => { created.started = e; }, () => { if (cache.get(key) === created) cache.delete(key); });
         cache.set(key, created);
         entry = created;

@@ -25,13 +25,11 @@ export class OnnxReplicas implements InferenceEngine {
   }
 
   /** Starts `count` sessions of one thread each; if any cannot start, the others are disposed and its error is thrown. */
-  /**
-   * `onnxBytes`: one serialised graph per session, made off the main thread (createBackend); without
-   * them the graph is serialised here once (hundreds of milliseconds) and each session gets a copy.
-   */
-  static async create(model: ModelWeights, count: number, executionProviders?: string[], onnxBytes?: Uint8Array[]): Promise<OnnxReplicas> {
-    const graphs = onnxBytes?.length === count ? onnxBytes : copiesOf(buildUNetOnnx(model.config, model.weights), count);
-    const started = await Promise.allSettled(graphs.map((bytes) => OnnxEngine.create(model, 1, executionProviders, 'onnx', bytes)));
+  static async create(model: ModelWeights, count: number, executionProviders?: string[]): Promise<OnnxReplicas> {
+    // Serialised once (hundreds of milliseconds on the main thread); each session's worker gets a copy.
+    const bytes = buildUNetOnnx(model.config, model.weights);
+    const started = await Promise.allSettled(Array.from({ length: count }, (_, i) =>
+      OnnxEngine.create(model, 1, executionProviders, 'onnx', i === count - 1 ? bytes : bytes.slice())));
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     const sessions = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     if (failed) {
@@ -63,9 +61,4 @@ export class OnnxReplicas implements InferenceEngine {
   async dispose(): Promise<void> {
     await Promise.all(this.sessions.map((s) => s.dispose()));
   }
-}
-
-/** `count` arrays of `bytes`: the original and count − 1 copies (each buffer moves to a worker of its own). */
-function copiesOf(bytes: Uint8Array, count: number): Uint8Array[] {
-  return Array.from({ length: count }, (_, i) => (i === count - 1 ? bytes : bytes.slice()));
 }
