@@ -8,23 +8,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { loadOrt, type OrtModule, type OrtSession, type OrtSessionOptions, type OrtTensor } from '../lib/model/backends/onnx-ort';
 import { resolveModelDir } from '../lib/model/locate';
 import { buildUNetOnnx, ONNX_INPUT } from '../lib/model/onnx/graph';
 import { readModel } from '../lib/model/weights-io';
 
 export const title = 'U-Net on onnxruntime: per-patch time by batch and graph form, and the time per op';
-
-/** The few members of onnxruntime-node used here (an optional dependency: typed locally). */
-interface Tensor { readonly dims: readonly number[] }
-interface Session {
-  run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
-  endProfiling(): void;
-  release(): Promise<void>;
-}
-interface Ort {
-  InferenceSession: { create(model: Uint8Array, options: Record<string, unknown>): Promise<Session> };
-  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => Tensor;
-}
 
 /** One entry of onnxruntime's profile (Chrome trace format). */
 interface ProfileEvent { cat: string; name: string; dur: number; args?: { op_name?: string } }
@@ -32,19 +21,19 @@ interface ProfileEvent { cat: string; name: string; dur: number; args?: { op_nam
 const ROUNDS = 5;
 
 export async function run(): Promise<void> {
-  let ort: Ort;
+  let ort: OrtModule;
   try {
-    ort = require('onnxruntime-node') as Ort;
-  } catch {
-    console.log('skipped: onnxruntime-node is not installed');
+    ort = loadOrt();
+  } catch (err) {
+    console.log(`skipped: ${(err as Error).message}`);
     return;
   }
   const model = await readModel(resolveModelDir('default'));
   const { bins, frames, channelsIn } = model.config;
-  const sessionOptions = { executionMode: 'sequential', interOpNumThreads: 1, intraOpNumThreads: 1, graphOptimizationLevel: 'all' };
-  const input = (batch: number): Tensor => new ort.Tensor('float32',
+  const sessionOptions: OrtSessionOptions = { executionMode: 'sequential', interOpNumThreads: 1, intraOpNumThreads: 1, graphOptimizationLevel: 'all' };
+  const input = (batch: number): OrtTensor => new ort.Tensor('float32',
     new Float32Array(batch * bins * frames * channelsIn).map((_, i) => ((i * 7919) % 1000) / 1000), [batch, bins, frames, channelsIn]);
-  const perPatch = async (session: Session, batch: number): Promise<number> => {
+  const perPatch = async (session: OrtSession, batch: number): Promise<number> => {
     const feeds = { [ONNX_INPUT]: input(batch) };
     await session.run(feeds);
     const runs = Math.max(2, Math.round(16 / batch));
@@ -73,8 +62,9 @@ export async function run(): Promise<void> {
   // onnxruntime's profile: the kernel time of each node, the graph as the onnx engine builds it.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vocal-split-ort-profile-'));
   try {
-    const profiled = await ort.InferenceSession.create(buildUNetOnnx(model.config, model.weights),
-      { ...sessionOptions, enableProfiling: true, profileFilePrefix: path.join(dir, 'profile') });
+    // Profiling options and endProfiling() are onnxruntime-node's, beyond the few members onnx-ort.ts types.
+    const profiling = { ...sessionOptions, enableProfiling: true, profileFilePrefix: path.join(dir, 'profile') } as OrtSessionOptions;
+    const profiled = await ort.InferenceSession.create(buildUNetOnnx(model.config, model.weights), profiling) as OrtSession & { endProfiling(): void };
     const batch = 4;
     const runs = 10;
     const feeds = { [ONNX_INPUT]: input(batch) };

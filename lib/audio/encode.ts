@@ -10,6 +10,7 @@
  * the symmetric scaling that wav.ts, sox and ffmpeg use to read them back, so 16/24-bit audio
  * survives decode → encode unchanged. Floats are written as they are (values beyond ±1 kept).
  */
+import { LITTLE_ENDIAN } from '../endianness';
 import { InvalidArgumentError, VocalSplitError } from '../errors';
 import { yieldToEventLoop } from '../jobs/throttle';
 import type { AudioData } from './types';
@@ -23,7 +24,6 @@ export interface EncodeWavOptions {
   bitDepth?: WavBitDepth;
 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const SPEAKER_MASKS: Record<number, number> = { 1: 0x4, 2: 0x3, 4: 0x33, 6: 0x3f, 8: 0x63f };
 const GUID_TAIL = [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71];
 

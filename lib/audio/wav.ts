@@ -14,6 +14,7 @@
  * Parsing the header ourselves is needed for the checks anyway, and converting PCM once the data
  * chunk is located is a few lines, so we do both and keep the conversion symmetric and exact.
  */
+import { LITTLE_ENDIAN } from '../endianness';
 import { AudioDecodeError } from '../errors';
 import { MAX_SAMPLE_RATE } from './validate';
 
@@ -209,8 +210,6 @@ export function decodeWavSamples(bytes: Uint8Array, h: WavHeader): Float32Array[
   }
   return out;
 }
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * 16-bit PCM and 32-bit float through a typed-array view of the data, several times faster than

@@ -57,8 +57,7 @@ export async function separate(audio: AudioData, backend: BackendHandle, options
     if (upTo > final) finalUpTo(upTo);
   }, options);
   if (!sameRate) {
-    const resampled = await resample({ sampleRate: framing.sampleRate, channels: vocalsAtModelRate }, audio.sampleRate, { ...MODEL_RESAMPLING, length: audio.channels[0].length });
-    stems.vocals = resampled;
+    stems.vocals = await resample({ sampleRate: framing.sampleRate, channels: vocalsAtModelRate }, audio.sampleRate, { ...MODEL_RESAMPLING, length: audio.channels[0].length });
   }
   // The complement in the input's own domain: vocals + accompaniment is the mixture, to float error,
   // whatever resampling happened in between.

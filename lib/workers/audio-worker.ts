@@ -5,7 +5,6 @@
  * of the live streams given to it. See audio-protocol.ts.
  */
 import { promises as fs } from 'node:fs';
-import { workerData } from 'node:worker_threads';
 import { decodeAudioFileWithInfo, decodeAudioWithInfo, type DecodeOptions } from '../audio/decode';
 import { encodeWav, WavBuilder } from '../audio/encode';
 import { toRate } from '../audio/output';
@@ -20,10 +19,10 @@ import { isModelRateWav, separateWavFile } from '../separate/separate-wav-file';
 import { MaskBatcher, type PatchPredictor } from '../stream/mask-batcher';
 import { StreamSeparator } from '../stream/stream-separator';
 import type { AudioSource, AudioTask, PredictRequest, RemoteModel, SeparateResult, SkippedEvent, StemOutput, StemPayload, StreamChunkResult } from './audio-protocol';
-import type { Transferring, WorkerStart } from './pool';
+import type { Transferring } from './pool';
 import { separateOnTwoThreads, startChannelHelper } from './channel-split';
 import { RemoteBackend, type AskMain } from './remote-backend';
-import { owned, requestMain, serveTasks, transferable, type TaskContext } from './worker-host';
+import { IS_FILE_LANE, owned, requestMain, serveTasks, transferable, type TaskContext } from './worker-host';
 
 /** The source's audio; damage the decoder skipped (an MP3's bad middle) is told to the caller as an event. */
 async function audioOf(source: AudioSource, limits: DecodeOptions, ctx: TaskContext): Promise<AudioData> {
@@ -216,4 +215,4 @@ async function handle(raw: unknown, ctx: TaskContext): Promise<Transferring<unkn
 
 serveTasks(handle);
 // A file worker's helper thread starts now, while no job waits for it (channel-split.ts).
-if ((workerData as WorkerStart | undefined)?.lane === 'file') startChannelHelper();
+if (IS_FILE_LANE) startChannelHelper();

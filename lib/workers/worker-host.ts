@@ -9,6 +9,9 @@ import type { Transferring, WorkerStart } from './pool';
 import { lowerThisThreadPriority } from './thread-priority';
 import { fromWire, toWire } from './wire-errors';
 
+/** Whether this worker is one of the pool's file-lane workers (its workerData, from pool.ts). */
+export const IS_FILE_LANE = (workerData as WorkerStart | undefined)?.lane === 'file';
+
 export interface TaskContext {
   /** Aborted when the main thread cancels this task. */
   signal: AbortSignal;
@@ -26,7 +29,7 @@ export let requestMain: <T>(request: unknown, transfer?: ArrayBuffer[]) => Promi
 export function serveTasks(handle: TaskHandler): void {
   if (!parentPort) throw new Error('this script must run as a worker_threads Worker (see lib/workers/pool.ts)');
   const port = parentPort;
-  if ((workerData as WorkerStart | undefined)?.lane === 'file') lowerThisThreadPriority();
+  if (IS_FILE_LANE) lowerThisThreadPriority();
   const running = new Map<number, AbortController>();
   const asked = new Map<number, { id: number; resolve(value: unknown): void; reject(err: Error): void }>();
   let nextRid = 1;

@@ -6,6 +6,7 @@
  * asymmetric: 1 before, 2 after; ConvTranspose with the same pads crops the full output 1 at the
  * start, exactly like tf.conv2dTranspose.
  */
+import { LITTLE_ENDIAN } from '../../endianness';
 import { BN_EPSILON, KERNEL_SIZE, LEAKY_ALPHA, STRIDE, UNetConfig, validateUNetConfig } from '../config';
 import { bnScaleShift, subPixelKernel } from '../weight-folding';
 import { WeightMap, WeightTensor, checkWeights } from '../unet';
@@ -30,7 +31,7 @@ function attribute(a: Attr): ProtoWriter {
 }
 
 function floatBytes(data: Float32Array): Uint8Array {
-  if (new Uint8Array(new Uint16Array([1]).buffer)[0] === 1) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (LITTLE_ENDIAN) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   const out = new Uint8Array(data.length * 4); // big-endian host: ONNX raw_data is little endian
   const view = new DataView(out.buffer);
   data.forEach((v, i) => view.setFloat32(4 * i, v, true));
