@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { loadOrt, type OrtModule, type OrtSession, type OrtSessionOptions, type OrtTensor } from '../lib/model/backends/onnx-ort';
 import { resolveModelDir } from '../lib/model/locate';
 import { buildUNetOnnx, ONNX_INPUT } from '../lib/model/onnx/graph';
-import { readModel } from '../lib/model/weights-io';
+import { readModel } from '../lib/model/model-folder';
 
 export const title = 'U-Net on onnxruntime: per-patch time by batch and graph form, and the time per op';
 

@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { LEAKY_ALPHA, UNetConfig, validateUNetConfig } from './config';
 import { bnScaleShift, subPixelKernel } from './weight-folding';
-import { WeightMap, WeightTensor, checkWeights } from './unet';
+import { WeightMap, WeightTensor, checkWeights } from './weight-map';
 
 interface FoldedLayer { filter: tf.Tensor4D; bias: tf.Tensor1D }
 

@@ -5,14 +5,10 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   BN_EPSILON, BN_MOMENTUM, DROPOUT_LAYERS, DROPOUT_RATE, KERNEL_SIZE, LEAKY_ALPHA, STRIDE,
-  UNetConfig, WeightSpec, decoderFilters, encoderFilters, expectedWeights, validateUNetConfig,
+  UNetConfig, decoderFilters, encoderFilters, validateUNetConfig,
 } from './config';
 import { ModelError } from './errors';
-
-/** A weight as plain data, independent of any tfjs backend. */
-export interface WeightTensor { shape: number[]; data: Float32Array }
-/** Weights by tfjs name (`enc1_conv/kernel`, ...). */
-export type WeightMap = Map<string, WeightTensor>;
+import { WeightMap, checkWeights } from './weight-map';
 
 export interface UNet {
   readonly config: UNetConfig;
@@ -92,33 +88,6 @@ export function extractWeights(model: tf.LayersModel): WeightMap {
   return out;
 }
 
-/**
- * Checks that `weights` holds exactly the contract's weights with the right shapes; `source` names
- * the file in errors. Extra weights are an error too: they mean the writer and this reader disagree.
- */
-export function checkWeights(config: UNetConfig, weights: WeightMap, source: string): WeightSpec[] {
-  const specs = expectedWeights(config);
-  for (const spec of specs) {
-    const w = weights.get(spec.name);
-    if (!w) {
-      throw new ModelError('MODEL_WEIGHT_MISSING', `${source}: weight '${spec.name}' (shape [${spec.shape}]) is missing`);
-    }
-    if (w.shape.length !== spec.shape.length || w.shape.some((d, j) => d !== spec.shape[j])) {
-      throw new ModelError('MODEL_WEIGHT_SHAPE',
-        `${source}: weight '${spec.name}' has shape [${w.shape}], expected [${spec.shape}] for config ${JSON.stringify(config)}`);
-    }
-    const size = spec.shape.reduce((a, b) => a * b, 1);
-    if (w.data.length !== size) {
-      throw new ModelError('MODEL_WEIGHT_SHAPE', `${source}: weight '${spec.name}' holds ${w.data.length} values, expected ${size}`);
-    }
-  }
-  if (weights.size !== specs.length) {
-    const known = new Set(specs.map((s) => s.name));
-    const extra = [...weights.keys()].filter((n) => !known.has(n));
-    throw new ModelError('MODEL_WEIGHT_UNEXPECTED', `${source}: unexpected weight(s) ${extra.map((n) => `'${n}'`).join(', ')}`);
-  }
-  return specs;
-}
 
 /** Writes `weights` into a built U-Net (on the current backend), after checking them against its config. */
 export function assignWeights(unet: UNet, weights: WeightMap, source = 'weights'): void {

@@ -3,7 +3,7 @@
  * sub-pixel form of the stride-2 transposed convolution (derivation in folded-unet.ts).
  */
 import { BN_EPSILON } from './config';
-import type { WeightMap, WeightTensor } from './unet';
+import type { WeightMap, WeightTensor } from './weight-map';
 
 /** Per-output-channel BN scale s = gamma / sqrt(var + eps) and shift t = beta - mean * s. */
 export function bnScaleShift(weights: WeightMap, layer: string): { scale: Float64Array; shift: Float64Array } {

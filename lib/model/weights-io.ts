@@ -1,56 +1,19 @@
 /**
- * models/<name>/model.json + weights.bin in the tfjs layers format, read and written with node fs
- * (no tfjs-node). The net is always rebuilt from userDefinedMetadata.vocalSplit.config; weights are
- * matched by name, so the PyTorch trainer may omit modelTopology and order weights as it likes.
+ * models/<name>/model.json + weights.bin in the tfjs layers format, written with node fs (no
+ * tfjs-node); reading is model-folder.ts's (no tfjs at all). The net is always rebuilt from
+ * userDefinedMetadata.vocalSplit.config; weights are matched by name, so the PyTorch trainer may omit
+ * modelTopology and order weights as it likes.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UNetConfig, expectedWeights, validateUNetConfig } from './config';
 import { ModelError } from './errors';
-import { decodeFloat16, encodeFloat16 } from './fp16';
+import { encodeFloat16 } from './fp16';
+import { LoadedModel, MODEL_JSON, ManifestWeight, ModelWeights, VocalSplitMetadata, WEIGHTS_BIN, readModel } from './model-folder';
 import { DEFAULT_FRAMING, ModelFraming, validateModelFraming } from './signal-framing';
-import { UNet, WeightMap, buildUNet, checkWeights, extractWeights } from './unet';
-
-export const MODEL_JSON = 'model.json';
-export const WEIGHTS_BIN = 'weights.bin';
-
-/** userDefinedMetadata.vocalSplit of a model.json. */
-export interface VocalSplitMetadata {
-  architecture: 'jansson-unet';
-  config: UNetConfig;
-  /** Each patch (and channel) divided by its own max (+1e-8) by the caller. */
-  inputNormalization: 'patch-max';
-  /** The framing the model was trained on (signal-framing.ts); DEFAULT_FRAMING when model.json has none. */
-  stft: ModelFraming;
-  [extra: string]: unknown;
-}
-
-/** A model read from disk: everything a backend needs, as plain data. */
-export interface LoadedModel {
-  /** Absolute folder path. */
-  readonly dir: string;
-  readonly config: UNetConfig;
-  readonly weights: WeightMap;
-  readonly framing: ModelFraming;
-  readonly metadata: VocalSplitMetadata;
-}
-
-/** A model held in memory only (tests, benchmarks, a freshly trained net). */
-export interface ModelWeights {
-  readonly config: UNetConfig;
-  readonly weights: WeightMap;
-  /** The framing it was trained on; DEFAULT_FRAMING if not given. */
-  readonly framing?: ModelFraming;
-}
-
-interface ManifestWeight {
-  name: string;
-  shape: number[];
-  dtype: string;
-  quantization?: { dtype: string; min?: number; scale?: number };
-}
-interface ManifestGroup { paths: string[]; weights: ManifestWeight[] }
+import { UNet, buildUNet, extractWeights } from './unet';
+import { WeightMap, checkWeights } from './weight-map';
 
 export interface SaveOptions {
   /** Store weights as float16 (half the size; about 3 significant digits). */
@@ -61,137 +24,6 @@ export interface SaveOptions {
   metadata?: Record<string, unknown>;
   /** The `stft` block written (the framing the weights were trained on); default the source's framing, else DEFAULT_FRAMING. */
   framing?: ModelFraming;
-}
-
-function corrupt(file: string, why: string): ModelError {
-  return new ModelError('MODEL_CORRUPT', `${file}: ${why}`);
-}
-
-function parseManifest(raw: unknown, file: string): ManifestGroup[] {
-  if (!Array.isArray(raw) || raw.length === 0) throw corrupt(file, 'weightsManifest must be a non-empty array');
-  return raw.map((g: unknown, gi): ManifestGroup => {
-    const group = g as Partial<ManifestGroup> | null;
-    if (!group || !Array.isArray(group.paths) || !Array.isArray(group.weights)
-      || !group.paths.every((p) => typeof p === 'string')) {
-      throw corrupt(file, `weightsManifest[${gi}] needs "paths" (strings) and "weights"`);
-    }
-    for (const w of group.weights as unknown[]) {
-      const spec = w as Partial<ManifestWeight> | null;
-      if (!spec || typeof spec.name !== 'string' || !Array.isArray(spec.shape)
-        || !spec.shape.every((d) => Number.isInteger(d) && d >= 0) || typeof spec.dtype !== 'string') {
-        throw corrupt(file, `weightsManifest[${gi}] has a malformed weight entry ${JSON.stringify(w)}`);
-      }
-    }
-    return group as ManifestGroup;
-  });
-}
-
-/** Decodes one manifest group's bytes (its shards concatenated) into plain float32 arrays. */
-function decodeGroup(group: ManifestGroup, bytes: Uint8Array, file: string, out: WeightMap): void {
-  let offset = 0;
-  for (const spec of group.weights) {
-    const count = spec.shape.reduce((a, b) => a * b, 1);
-    if (spec.dtype !== 'float32') throw corrupt(file, `weight '${spec.name}' has dtype ${spec.dtype}, expected float32`);
-    const q = spec.quantization;
-    const bytesPer = q === undefined ? 4 : q.dtype === 'float16' || q.dtype === 'uint16' ? 2 : q.dtype === 'uint8' ? 1 : 0;
-    if (bytesPer === 0) throw corrupt(file, `weight '${spec.name}' has unsupported quantization ${JSON.stringify(q)}`);
-    const size = count * bytesPer;
-    if (offset + size > bytes.length) {
-      throw corrupt(file, `weight '${spec.name}' runs past the end of the weight data (${bytes.length} bytes: truncated ${group.paths.join(', ')}?)`);
-    }
-    const chunk = bytes.subarray(offset, offset + size);
-    let data: Float32Array;
-    if (q === undefined) {
-      data = new Float32Array(count);
-      new Uint8Array(data.buffer).set(chunk); // copy: the chunk need not be 4-byte aligned
-    } else if (q.dtype === 'float16') {
-      data = decodeFloat16(chunk, count);
-    } else {
-      if (typeof q.scale !== 'number' || typeof q.min !== 'number') {
-        throw corrupt(file, `weight '${spec.name}' is ${q.dtype}-quantized without min and scale`);
-      }
-      const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      data = new Float32Array(count);
-      for (let i = 0; i < count; i++) {
-        data[i] = (bytesPer === 1 ? view.getUint8(i) : view.getUint16(2 * i, true)) * q.scale + q.min;
-      }
-    }
-    for (let i = 0; i < data.length; i++) {
-      if (!Number.isFinite(data[i])) throw corrupt(file, `weight '${spec.name}' holds a non-finite value at index ${i}`);
-    }
-    if (out.has(spec.name)) throw corrupt(file, `weight '${spec.name}' appears twice in weightsManifest`);
-    out.set(spec.name, { shape: spec.shape.slice(), data });
-    offset += size;
-  }
-  if (offset !== bytes.length) {
-    throw corrupt(file, `weight data of ${group.paths.join(', ')} is ${bytes.length} bytes, the manifest describes ${offset}`);
-  }
-}
-
-/**
- * Reads and checks a model folder. Throws ModelError naming the file (and weight) at fault:
- * missing/corrupt model.json, missing shard, wrong metadata, missing/extra/misshapen weights.
- */
-export async function readModel(dir: string): Promise<LoadedModel> {
-  const absDir = path.resolve(dir);
-  const jsonPath = path.join(absDir, MODEL_JSON);
-  let text: string;
-  try {
-    text = await fs.promises.readFile(jsonPath, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ModelError('MODEL_NOT_FOUND', `${jsonPath}: cannot read the model (${code ?? String(err)})`);
-  }
-  let json: Record<string, unknown>;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
-    json = parsed as Record<string, unknown>;
-  } catch (err) {
-    throw corrupt(jsonPath, `not valid JSON (${(err as Error).message})`);
-  }
-  if (json.format !== undefined && json.format !== 'layers-model') {
-    throw corrupt(jsonPath, `format is ${JSON.stringify(json.format)}, expected "layers-model"`);
-  }
-  const udm = json.userDefinedMetadata as Record<string, unknown> | undefined;
-  const meta = udm?.vocalSplit as Record<string, unknown> | undefined;
-  if (!meta || typeof meta !== 'object') throw corrupt(jsonPath, 'userDefinedMetadata.vocalSplit is missing (not a vocal-split model?)');
-  if (meta.architecture !== 'jansson-unet') {
-    throw corrupt(jsonPath, `userDefinedMetadata.vocalSplit.architecture is ${JSON.stringify(meta.architecture)}, expected "jansson-unet"`);
-  }
-  let config: UNetConfig;
-  try {
-    config = validateUNetConfig(meta.config, `${jsonPath} (userDefinedMetadata.vocalSplit.config)`);
-  } catch (err) {
-    throw corrupt(jsonPath, (err as Error).message.replace(`${jsonPath} `, ''));
-  }
-  if (meta.inputNormalization !== undefined && meta.inputNormalization !== 'patch-max') {
-    throw corrupt(jsonPath, `inputNormalization ${JSON.stringify(meta.inputNormalization)} is not supported (expected "patch-max")`);
-  }
-  const groups = parseManifest(json.weightsManifest, jsonPath);
-  const weights: WeightMap = new Map();
-  for (const group of groups) {
-    const shards: Buffer[] = [];
-    for (const rel of group.paths) {
-      const shardPath = path.resolve(absDir, rel);
-      try {
-        shards.push(await fs.promises.readFile(shardPath));
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        throw new ModelError('MODEL_NOT_FOUND', `${shardPath}: cannot read the weights listed in ${jsonPath} (${code ?? String(err)})`);
-      }
-    }
-    decodeGroup(group, shards.length === 1 ? shards[0] : Buffer.concat(shards), jsonPath, weights);
-  }
-  checkWeights(config, weights, jsonPath);
-  let framing: ModelFraming;
-  try {
-    framing = meta.stft === undefined ? { ...DEFAULT_FRAMING } : validateModelFraming(meta.stft, config, 'userDefinedMetadata.vocalSplit.stft');
-  } catch (err) {
-    throw new ModelError('UNSUPPORTED_MODEL', `${jsonPath}: ${(err as Error).message}`);
-  }
-  const metadata: VocalSplitMetadata = { ...meta, architecture: 'jansson-unet', config, inputNormalization: 'patch-max', stft: framing };
-  return { dir: absDir, config, weights, framing, metadata };
 }
 
 /** model.toJSON() of the net a config describes (built on the current backend, then freed). */

@@ -3,8 +3,8 @@
  * worker thread, behind a PatchCoalescer so concurrent songs and streams share large GPU batches.
  * Before anything is loaded, cuda-probe.ts checks every piece, so a machine without one hears which.
  */
-import { BackendUnavailableError } from '../errors';
-import type { ModelWeights } from '../weights-io';
+import { BackendUnavailableError, ModelError } from '../errors';
+import type { ModelInfo, ModelWeights } from '../model-folder';
 import { PatchCoalescer } from './coalesce';
 import { CudaHost, CudaProbe, cudaProbeMessage, linkProviderLibraries, probeCuda } from './cuda-probe';
 import { OnnxEngine, ensureOnnxAvailable, loadOrt } from './onnx';
@@ -67,7 +67,7 @@ export function coalescing(engine: InferenceEngine, maxPatches: number): Inferen
 }
 
 /** Starts the cuda engine; every failure is a BackendUnavailableError saying what to fix. */
-export async function createCudaEngine(model: ModelWeights, threads = 1): Promise<InferenceEngine> {
+export async function createCudaEngine(model: ModelWeights | ModelInfo, threads = 1): Promise<InferenceEngine> {
   const probe = ensureCudaAvailable();
   try {
     linkProviderLibraries(probe);
@@ -78,7 +78,7 @@ export async function createCudaEngine(model: ModelWeights, threads = 1): Promis
   try {
     engine = await OnnxEngine.create(model, threads, undefined, 'cuda');
   } catch (err) {
-    if (err instanceof BackendUnavailableError) throw err;
+    if (err instanceof BackendUnavailableError || err instanceof ModelError) throw err;
     const ort = loadOrt().env.versions?.node ?? '?';
     throw unavailable(`onnxruntime could not start its CUDA execution provider although every library was found (${(err as Error).message}). ` +
       `The provider libraries must come from onnxruntime ${ort}, the version of onnxruntime-node; run \`vocal-split info --backends\` for what was found where`);

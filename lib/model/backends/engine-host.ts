@@ -6,7 +6,7 @@
  * behind it, and frees the engine, so that nothing computes when the main thread terminates the worker.
  */
 import { parentPort } from 'node:worker_threads';
-import { BackendUnavailableError } from '../errors';
+import { BackendUnavailableError, ModelError } from '../errors';
 import type { FromEngineWorker, ToEngineWorker } from './engine-protocol';
 
 /** A started engine, as its worker script provides it. */
@@ -26,7 +26,9 @@ export function hostEngine<Init>(start: (init: Init) => Promise<{ engine: Hosted
 
   const reply = (msg: FromEngineWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);
   const fail = (id: number, err: unknown): void => reply({
-    type: 'error', id, message: err instanceof Error ? err.message : String(err), ...(err instanceof BackendUnavailableError ? { unavailable: true } : {}),
+    type: 'error', id, message: err instanceof Error ? err.message : String(err),
+    ...(err instanceof BackendUnavailableError ? { unavailable: true } : {}),
+    ...(err instanceof ModelError ? { modelCode: err.code } : {}),
   });
 
   const init = async (id: number, payload: Init): Promise<void> => {

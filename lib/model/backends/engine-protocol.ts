@@ -17,5 +17,8 @@ export type FromEngineWorker =
   | { type: 'ready'; id: number; info: string }
   | { type: 'result'; id: number; mask: Float32Array }
   | { type: 'released'; id: number }
-  /** `unavailable`: the engine cannot load in the worker (→ BackendUnavailableError). */
-  | { type: 'error'; id: number; message: string; unavailable?: boolean };
+  /**
+   * `unavailable`: the engine cannot load in the worker (→ BackendUnavailableError); `modelCode`: the
+   * model folder the worker read is at fault (→ ModelError with that code).
+   */
+  | { type: 'error'; id: number; message: string; unavailable?: boolean; modelCode?: string };

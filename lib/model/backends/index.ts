@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../../errors';
 import { BackendUnavailableError, ModelError } from '../errors';
 import { DEFAULT_FRAMING, type ModelFraming, validateModelFraming } from '../signal-framing';
-import { ModelWeights, readModel } from '../weights-io';
+import { ModelInfo, ModelWeights, readModel, readModelInfo } from '../model-folder';
 import { createCudaEngine, ensureCudaAvailable } from './cuda';
 import { maskInputError } from './input';
 import { OnnxEngine, ensureOnnxAvailable } from './onnx';
@@ -160,7 +160,20 @@ export function onnxSessions(): number {
   return Math.min(4, os.availableParallelism());
 }
 
-async function startEngine(name: BackendName, model: ModelWeights, options: BackendOptions): Promise<InferenceEngine> {
+/** What an engine starts from: weights in memory, or (onnx and cuda) a model folder their worker threads read. */
+type EngineModel = ModelWeights | ModelInfo;
+
+/** Whether `name` starts from a model folder itself (its workers read the weights): the onnxruntime engines. */
+function readsFolderItself(name: BackendName): boolean {
+  return name === 'onnx' || name === 'cuda';
+}
+
+function weightsOf(model: EngineModel, name: BackendName): ModelWeights {
+  if (!('weights' in model)) throw new Error(`internal: the ${name} engine needs the weights read (readModel)`);
+  return model;
+}
+
+async function startEngine(name: BackendName, model: EngineModel, options: BackendOptions): Promise<InferenceEngine> {
   switch (name) {
     case 'cuda': return createCudaEngine(model, options.threads);
     case 'onnx': return options.threads !== undefined
@@ -168,8 +181,8 @@ async function startEngine(name: BackendName, model: ModelWeights, options: Back
       : OnnxReplicas.create(model, onnxSessions(), options.executionProviders);
     // wasm and cpu compute synchronously: in a worker thread, so the event loop stays free.
     case 'wasm':
-    case 'cpu': return TfjsWorkerEngine.create(name, model);
-    case 'tfjs-node': return TfjsEngine.create(name, model, options.threads);
+    case 'cpu': return TfjsWorkerEngine.create(name, weightsOf(model, name));
+    case 'tfjs-node': return TfjsEngine.create(name, weightsOf(model, name), options.threads);
   }
 }
 
@@ -198,8 +211,15 @@ export async function createBackend(source: Source, options: BackendOptions = {}
     throw new InvalidArgumentError('INVALID_THREADS', `threads must be a positive integer, got ${options.threads}`);
   }
   const baseKey = await sourceKey(source);
-  let model: Promise<ModelWeights> | undefined;
-  const getModel = (): Promise<ModelWeights> => (model ??= typeof source === 'string' ? readModel(source) : Promise.resolve(source));
+  // A folder is read on the main thread only as far as an engine needs: for onnx and cuda, model.json
+  // and the weight files' sizes (the engine's workers read the weights, so a deploy does not pause the
+  // event loop for the fp16 decoding and the graph); all of it for the tfjs engines.
+  let weights: Promise<ModelWeights> | undefined;
+  let info: Promise<ModelInfo> | undefined;
+  const getModel = (name: BackendName): Promise<EngineModel> => {
+    if (typeof source !== 'string') return Promise.resolve(source);
+    return readsFolderItself(name) ? (info ??= readModelInfo(source)) : (weights ??= readModel(source));
+  };
 
   const candidates = choice === 'auto' ? AUTO_ORDER : [choice];
   const reasons: string[] = [];
@@ -221,7 +241,7 @@ export async function createBackend(source: Source, options: BackendOptions = {}
     }
     if (!entry) {
       // Load the model first: its errors must surface as they are, not as "engine unavailable".
-      const m = await getModel();
+      const m = await getModel(name);
       entry = cache.get(key); // another caller may have started it meanwhile
       if (!entry) {
         const framing = validateModelFraming(m.framing ?? DEFAULT_FRAMING, m.config, 'framing');

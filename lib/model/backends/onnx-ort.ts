@@ -3,6 +3,7 @@
  * loaded onnxruntime-node module, typed locally for the few members used (it is an optional
  * dependency, so this compiles and runs without it), and what the worker starts its session from.
  */
+import type { UNetConfig } from '../config';
 import { BackendUnavailableError } from '../errors';
 
 export interface OrtTensor { readonly data: unknown; readonly dims: readonly number[]; readonly type: string }
@@ -43,9 +44,13 @@ export function loadOrt(): OrtModule {
   throw new BackendUnavailableError('BACKEND_UNAVAILABLE', ortError);
 }
 
-/** What the onnx worker starts its session from (the model's buffer is transferred). */
+/**
+ * What the onnx worker starts its session from: the serialised graph (its buffer is transferred),
+ * or a model folder the worker reads and serialises itself, expecting `config` (what the main thread
+ * read in its model.json).
+ */
 export interface OnnxInit {
-  model: Uint8Array;
+  model: Uint8Array | { dir: string; config: UNetConfig };
   options: OrtSessionOptions;
   /** The graph's input and output names, and the patch shape [bins, frames, channelsIn]. */
   inputName: string;

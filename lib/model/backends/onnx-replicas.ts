@@ -5,13 +5,13 @@
  * than one batch (the scheduler keeps a session free for live streams while they run).
  */
 import { buildUNetOnnx } from '../onnx/graph';
-import type { ModelWeights } from '../weights-io';
+import type { ModelInfo, ModelWeights } from '../model-folder';
 import { OnnxEngine } from './onnx';
 import type { InferenceEngine } from './types';
 
 export class OnnxReplicas implements InferenceEngine {
   readonly name = 'onnx' as const;
-  readonly config: ModelWeights['config'];
+  readonly config: ModelInfo['config'];
   readonly batchSize: number;
   readonly parallelRuns: number;
   /** Runs handed to each session and not answered yet. */
@@ -24,12 +24,15 @@ export class OnnxReplicas implements InferenceEngine {
     this.load = sessions.map(() => 0);
   }
 
-  /** Starts `count` sessions of one thread each; if any cannot start, the others are disposed and its error is thrown. */
-  static async create(model: ModelWeights, count: number, executionProviders?: string[]): Promise<OnnxReplicas> {
-    // Serialised once (hundreds of milliseconds on the main thread); each session's worker gets a copy.
-    const bytes = buildUNetOnnx(model.config, model.weights);
+  /**
+   * Starts `count` sessions of one thread each; if any cannot start, the others are disposed and its
+   * error is thrown. A model folder is read by each session's worker, side by side; weights in memory
+   * are serialised here once (hundreds of milliseconds) and each session's worker gets a copy.
+   */
+  static async create(model: ModelWeights | ModelInfo, count: number, executionProviders?: string[]): Promise<OnnxReplicas> {
+    const bytes = 'weights' in model ? buildUNetOnnx(model.config, model.weights) : undefined;
     const started = await Promise.allSettled(Array.from({ length: count }, (_, i) =>
-      OnnxEngine.create(model, 1, executionProviders, 'onnx', i === count - 1 ? bytes : bytes.slice())));
+      OnnxEngine.create(model, 1, executionProviders, 'onnx', i === count - 1 ? bytes : bytes?.slice())));
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     const sessions = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     if (failed) {

@@ -2,14 +2,32 @@
  * The onnx engine's worker thread (started by onnx.ts as dist/lib/model/backends/onnx-worker.js).
  * onnxruntime-node runs a session on the thread that calls run() (its async run() only defers the
  * work to setImmediate), so the session lives here and the main thread's event loop stays free.
- * Requests are served by hostEngine (engine-host.ts): one run at a time, in order.
+ * Requests are served by hostEngine (engine-host.ts): one run at a time, in order. Given a model
+ * folder, it reads the weights and builds the graph itself (no tfjs is loaded here).
  */
+import { ModelError } from '../errors';
+import { readModel } from '../model-folder';
+import { buildUNetOnnx } from '../onnx/graph';
 import { hostEngine } from './engine-host';
 import { OnnxInit, loadOrt } from './onnx-ort';
 
+/**
+ * A model folder's graph, read and serialised in this thread (hundreds of milliseconds of CPU that
+ * would otherwise pause the main thread at every deploy). Its weights and graph are freed here once
+ * the session holds its own copy.
+ */
+async function graphOf(folder: { dir: string; config: unknown }): Promise<Uint8Array> {
+  const model = await readModel(folder.dir); // ModelError naming the file at fault
+  if (JSON.stringify(model.config) !== JSON.stringify(folder.config)) {
+    throw new ModelError('MODEL_CORRUPT', `${folder.dir}: model.json changed while the model was loading (config ${JSON.stringify(model.config)}); deploy again`);
+  }
+  return buildUNetOnnx(model.config, model.weights);
+}
+
 hostEngine<OnnxInit>(async (init) => {
   const ort = loadOrt(); // BackendUnavailableError when it cannot load in this thread
-  const session = await ort.InferenceSession.create(init.model, init.options);
+  const graph = init.model instanceof Uint8Array ? init.model : await graphOf(init.model);
+  const session = await ort.InferenceSession.create(graph, init.options);
   const [bins, frames, channelsIn] = init.dims;
   return {
     info: ort.env.versions?.node ?? ort.env.versions?.common ?? '?',

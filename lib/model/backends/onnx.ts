@@ -1,8 +1,10 @@
 /**
  * onnxruntime-node engine. onnxruntime-node runs a session on the calling thread (its async run()
  * only defers the work to setImmediate), so the session lives in a worker_threads Worker
- * (onnx-worker.ts, hosted as worker-engine.ts says): the main thread builds the ONNX bytes and
- * hands them over. Its dispose() never terminates the worker in the middle of a run (see WorkerEngine).
+ * (onnx-worker.ts, hosted as worker-engine.ts says). Given a model folder, the worker reads its
+ * weights and builds the ONNX graph itself, so loading a model (at every deploy) does not pause the
+ * main thread; given weights in memory, the main thread builds the graph and hands it over.
+ * Its dispose() never terminates the worker in the middle of a run (see WorkerEngine).
  *
  * onnxruntime-node is an optional dependency, required lazily (see onnx-ort.ts).
  */
@@ -10,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BackendUnavailableError } from '../errors';
 import { buildUNetOnnx, ONNX_INPUT, ONNX_OUTPUT } from '../onnx/graph';
-import type { ModelWeights } from '../weights-io';
+import type { ModelInfo, ModelWeights } from '../model-folder';
 import { OnnxInit, OrtSessionOptions, loadOrt } from './onnx-ort';
 import { WorkerEngine } from './worker-engine';
 
@@ -34,7 +36,7 @@ export class OnnxEngine extends WorkerEngine<OnnxInit> {
   declare readonly name: OnnxEngineName;
   private version = '?';
 
-  private constructor(name: OnnxEngineName, config: ModelWeights['config'], private readonly providers: readonly string[], private readonly threads: number | undefined) {
+  private constructor(name: OnnxEngineName, config: ModelInfo['config'], private readonly providers: readonly string[], private readonly threads: number | undefined) {
     super(name, ONNX_WORKER_SCRIPT, config, { engine: 'onnx', runtime: 'onnxruntime' });
   }
 
@@ -51,13 +53,15 @@ export class OnnxEngine extends WorkerEngine<OnnxInit> {
   }
 
   /**
+   * `model`: weights in memory, or a model folder (readModelInfo) whose weights the worker reads; a
+   * ModelError the worker meets there is thrown as it is.
    * `name` 'cuda' runs the session on the CUDA execution provider (ops it lacks stay on the CPU);
    * the caller checks beforehand that its libraries are there (cuda.ts).
    */
-  static async create(model: ModelWeights, threads?: number, executionProviders?: string[], name: OnnxEngineName = 'onnx', onnxBytes?: Uint8Array): Promise<OnnxEngine> {
+  static async create(model: ModelWeights | ModelInfo, threads?: number, executionProviders?: string[], name: OnnxEngineName = 'onnx', onnxBytes?: Uint8Array): Promise<OnnxEngine> {
     ensureOnnxAvailable();
     // `onnxBytes`: the model already serialised (its buffer moves to the worker), for several sessions of one model.
-    const bytes = onnxBytes ?? buildUNetOnnx(model.config, model.weights);
+    const graph: OnnxInit['model'] = onnxBytes ?? ('weights' in model ? buildUNetOnnx(model.config, model.weights) : { dir: model.dir, config: model.config });
     const providers = name === 'cuda' ? ['cuda', 'cpu'] : executionProviders && executionProviders.length ? [...executionProviders] : ['cpu'];
     const options: OrtSessionOptions = {
       // The U-Net is a chain: parallelism comes from within each op, not between ops.
@@ -69,7 +73,8 @@ export class OnnxEngine extends WorkerEngine<OnnxInit> {
     };
     const { bins, frames, channelsIn } = model.config;
     const engine = new OnnxEngine(name, model.config, providers, threads);
-    engine.version = await engine.start({ model: bytes, options, inputName: ONNX_INPUT, outputName: ONNX_OUTPUT, dims: [bins, frames, channelsIn] }, [bytes.buffer as ArrayBuffer]);
+    const transfer = graph instanceof Uint8Array ? [graph.buffer as ArrayBuffer] : [];
+    engine.version = await engine.start({ model: graph, options, inputName: ONNX_INPUT, outputName: ONNX_OUTPUT, dims: [bins, frames, channelsIn] }, transfer);
     return engine;
   }
 }

@@ -6,7 +6,7 @@
  * tfjs-node stays on the main thread (tfjs.ts): libtensorflow is a native addon loaded once per process.
  */
 import * as path from 'node:path';
-import type { ModelWeights } from '../weights-io';
+import type { ModelWeights } from '../model-folder';
 import type { TfjsWorkerInit } from './tfjs';
 import { WorkerEngine } from './worker-engine';
 

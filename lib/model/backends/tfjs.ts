@@ -14,7 +14,7 @@ import type * as TfWasm from '@tensorflow/tfjs-backend-wasm';
 import { BackendUnavailableError } from '../errors';
 import { FoldedUNet } from '../folded-unet';
 import { UNet, assignWeights, buildUNet } from '../unet';
-import type { ModelWeights } from '../weights-io';
+import type { ModelWeights } from '../model-folder';
 import { ENGINE_BATCH_SIZE, type BackendName, type InferenceEngine } from './types';
 
 type TfBackendName = 'cpu' | 'wasm' | 'tensorflow';

@@ -5,8 +5,8 @@
  * transferred buffers. onnxruntime (onnx.ts) and tfjs wasm/cpu (tfjs-worker-engine.ts) run this way.
  */
 import { Worker } from 'node:worker_threads';
-import { BackendUnavailableError } from '../errors';
-import type { ModelWeights } from '../weights-io';
+import { BackendUnavailableError, ModelError } from '../errors';
+import type { ModelWeights } from '../model-folder';
 import type { FromEngineWorker, ToEngineWorker } from './engine-protocol';
 import { maskInputError } from './input';
 import { ENGINE_BATCH_SIZE, type BackendName, type InferenceEngine } from './types';
@@ -132,6 +132,7 @@ export abstract class WorkerEngine<Init> implements InferenceEngine {
     if (!p) return; // rejected already (dispose)
     if (msg.type !== 'error') p.resolve(msg);
     else if (msg.unavailable) p.reject(new BackendUnavailableError('BACKEND_UNAVAILABLE', msg.message));
+    else if (msg.modelCode) p.reject(new ModelError(msg.modelCode, msg.message));
     else p.reject(new Error(`${this.labels.runtime}: ${msg.message}`));
   }
 

@@ -9,7 +9,7 @@
 import { LITTLE_ENDIAN } from '../../endianness';
 import { BN_EPSILON, KERNEL_SIZE, LEAKY_ALPHA, STRIDE, UNetConfig, validateUNetConfig } from '../config';
 import { bnScaleShift, subPixelKernel } from '../weight-folding';
-import { WeightMap, WeightTensor, checkWeights } from '../unet';
+import { WeightMap, WeightTensor, checkWeights } from '../weight-map';
 import { ProtoWriter } from './protobuf';
 
 const IR_VERSION = 8;
