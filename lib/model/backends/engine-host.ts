@@ -17,7 +17,7 @@ export interface HostedEngine {
 }
 
 /** Serves the main thread's requests with the engine `start` makes from the init request. */
-export function hostEngine<Init>(start: (init: Init) => Promise<{ engine: HostedEngine; info: string }>): void {
+export function hostEngine<Init>(start: (init: Init) => Promise<{ engine: HostedEngine; info: string; graph?: Uint8Array }>): void {
   if (!parentPort) throw new Error('an engine worker script must be started as a worker_threads Worker (see worker-engine.ts)');
   const port = parentPort;
   let engine: HostedEngine | undefined;
@@ -35,7 +35,8 @@ export function hostEngine<Init>(start: (init: Init) => Promise<{ engine: Hosted
     try {
       const started = await start(payload);
       engine = started.engine;
-      reply({ type: 'ready', id, info: started.info });
+      const { graph } = started;
+      reply({ type: 'ready', id, info: started.info, ...(graph ? { graph } : {}) }, graph ? [graph.buffer as ArrayBuffer] : []);
     } catch (err) {
       fail(id, err);
     }

@@ -14,7 +14,8 @@ export type ToEngineWorker<Init> =
 
 export type FromEngineWorker =
   /** `info`: what the engine says about itself (onnxruntime's version, tfjs's backend). */
-  | { type: 'ready'; id: number; info: string }
+  /** `graph`: the serialised model the worker built from a model folder, when the init asked for it back. */
+  | { type: 'ready'; id: number; info: string; graph?: Uint8Array }
   | { type: 'result'; id: number; mask: Float32Array }
   | { type: 'released'; id: number }
   /**

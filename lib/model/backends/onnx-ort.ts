@@ -51,6 +51,8 @@ export function loadOrt(): OrtModule {
  */
 export interface OnnxInit {
   model: Uint8Array | { dir: string; config: UNetConfig };
+  /** With a model folder: send the graph built from it back with the 'ready' answer (for the other sessions of one engine). */
+  returnGraph?: boolean;
   options: OrtSessionOptions;
   /** The graph's input and output names, and the patch shape [bins, frames, channelsIn]. */
   inputName: string;

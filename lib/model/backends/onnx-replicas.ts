@@ -26,15 +26,25 @@ export class OnnxReplicas implements InferenceEngine {
 
   /**
    * Starts `count` sessions of one thread each; if any cannot start, the others are disposed and its
-   * error is thrown. A model folder is read by each session's worker, side by side; weights in memory
-   * are serialised here once (hundreds of milliseconds) and each session's worker gets a copy.
+   * error is thrown. The graph is serialised once (hundreds of milliseconds of CPU) and each session's
+   * worker gets a copy: for a model folder, the first session's worker reads and serialises it and
+   * sends the graph back (the main thread only copies it); for weights in memory, it is made here.
    */
   static async create(model: ModelWeights | ModelInfo, count: number, executionProviders?: string[]): Promise<OnnxReplicas> {
-    const bytes = 'weights' in model ? buildUNetOnnx(model.config, model.weights) : undefined;
-    const started = await Promise.allSettled(Array.from({ length: count }, (_, i) =>
-      OnnxEngine.create(model, 1, executionProviders, 'onnx', i === count - 1 ? bytes : bytes?.slice())));
+    const first: OnnxEngine[] = [];
+    let bytes: Uint8Array;
+    if ('weights' in model) {
+      bytes = buildUNetOnnx(model.config, model.weights);
+    } else {
+      const started = await OnnxEngine.createReturningGraph(model, 1, executionProviders);
+      first.push(started.engine);
+      bytes = started.graph;
+    }
+    const rest = count - first.length;
+    const started = await Promise.allSettled(Array.from({ length: rest }, (_, i) =>
+      OnnxEngine.create(model, 1, executionProviders, 'onnx', i === rest - 1 ? bytes : bytes.slice())));
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    const sessions = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const sessions = [...first, ...started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))];
     if (failed) {
       await Promise.all(sessions.map((s) => s.dispose()));
       throw failed.reason;

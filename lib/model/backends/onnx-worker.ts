@@ -27,10 +27,11 @@ async function graphOf(folder: { dir: string; config: unknown }): Promise<Uint8A
 hostEngine<OnnxInit>(async (init) => {
   const ort = loadOrt(); // BackendUnavailableError when it cannot load in this thread
   const graph = init.model instanceof Uint8Array ? init.model : await graphOf(init.model);
-  const session = await ort.InferenceSession.create(graph, init.options);
+  const session = await ort.InferenceSession.create(graph, init.options); // the session holds its own copy
   const [bins, frames, channelsIn] = init.dims;
   return {
     info: ort.env.versions?.node ?? ort.env.versions?.common ?? '?',
+    ...(init.returnGraph && !(init.model instanceof Uint8Array) ? { graph } : {}),
     engine: {
       async run(input, batch) {
         const result = await session.run({ [init.inputName]: new ort.Tensor('float32', input, [batch, bins, frames, channelsIn]) });

@@ -59,6 +59,24 @@ export class OnnxEngine extends WorkerEngine<OnnxInit> {
    * the caller checks beforehand that its libraries are there (cuda.ts).
    */
   static async create(model: ModelWeights | ModelInfo, threads?: number, executionProviders?: string[], name: OnnxEngineName = 'onnx', onnxBytes?: Uint8Array): Promise<OnnxEngine> {
+    return (await OnnxEngine.launch(model, threads, executionProviders, name, onnxBytes, false)).engine;
+  }
+
+  /**
+   * One session of a model folder whose worker also sends back the graph it built, so that other
+   * sessions of the model start from copies of it instead of reading and converting the folder again.
+   */
+  static async createReturningGraph(model: ModelInfo, threads?: number, executionProviders?: string[]): Promise<{ engine: OnnxEngine; graph: Uint8Array }> {
+    const { engine, graph } = await OnnxEngine.launch(model, threads, executionProviders, 'onnx', undefined, true);
+    if (!graph) {
+      await engine.dispose();
+      throw new Error('the onnx worker did not send back the graph it built');
+    }
+    return { engine, graph };
+  }
+
+  private static async launch(model: ModelWeights | ModelInfo, threads: number | undefined, executionProviders: string[] | undefined, name: OnnxEngineName,
+    onnxBytes: Uint8Array | undefined, returnGraph: boolean): Promise<{ engine: OnnxEngine; graph?: Uint8Array }> {
     ensureOnnxAvailable();
     // `onnxBytes`: the model already serialised (its buffer moves to the worker), for several sessions of one model.
     const graph: OnnxInit['model'] = onnxBytes ?? ('weights' in model ? buildUNetOnnx(model.config, model.weights) : { dir: model.dir, config: model.config });
@@ -74,7 +92,8 @@ export class OnnxEngine extends WorkerEngine<OnnxInit> {
     const { bins, frames, channelsIn } = model.config;
     const engine = new OnnxEngine(name, model.config, providers, threads);
     const transfer = graph instanceof Uint8Array ? [graph.buffer as ArrayBuffer] : [];
-    engine.version = await engine.start({ model: graph, options, inputName: ONNX_INPUT, outputName: ONNX_OUTPUT, dims: [bins, frames, channelsIn] }, transfer);
-    return engine;
+    const ready = await engine.start({ model: graph, returnGraph, options, inputName: ONNX_INPUT, outputName: ONNX_OUTPUT, dims: [bins, frames, channelsIn] }, transfer);
+    engine.version = ready.info;
+    return { engine, graph: ready.graph };
   }
 }

@@ -28,7 +28,7 @@ export class TfjsWorkerEngine extends WorkerEngine<TfjsWorkerInit> {
   /** The model's weights are copied to the worker (the caller's stay usable). */
   static async create(name: TfjsWorkerInit['name'], model: ModelWeights): Promise<TfjsWorkerEngine> {
     const engine = new TfjsWorkerEngine(name, model.config);
-    engine.info = await engine.start({ name, model: { config: model.config, weights: model.weights } });
+    engine.info = (await engine.start({ name, model: { config: model.config, weights: model.weights } })).info;
     return engine;
   }
 }

@@ -58,10 +58,10 @@ export abstract class WorkerEngine<Init> implements InferenceEngine {
     return this.closing ? undefined : this.broken;
   }
 
-  /** Starts the engine in the worker; resolves with what it says about itself. On failure the worker is ended. */
-  protected async start(init: Init, transfer: ArrayBuffer[] = []): Promise<string> {
+  /** Starts the engine in the worker; resolves with its answer (what it says about itself). On failure the worker is ended. */
+  protected async start(init: Init, transfer: ArrayBuffer[] = []): Promise<Reply<'ready'>> {
     try {
-      return (await this.call<'ready'>({ type: 'init', init }, transfer)).info;
+      return await this.call<'ready'>({ type: 'init', init }, transfer);
     } catch (err) {
       await this.dispose();
       throw err;
