@@ -13,8 +13,10 @@ export type ToEngineWorker<Init> =
   | { type: 'release'; id: number };
 
 export type FromEngineWorker =
-  /** `info`: what the engine says about itself (onnxruntime's version, tfjs's backend). */
-  /** `graph`: the serialised model the worker built from a model folder, when the init asked for it back. */
+  /**
+   * `info`: what the engine says about itself (onnxruntime's version, tfjs's backend); `graph`: the
+   * serialised model the worker built from a model folder, when the init asked for it back.
+   */
   | { type: 'ready'; id: number; info: string; graph?: Uint8Array }
   | { type: 'result'; id: number; mask: Float32Array }
   | { type: 'released'; id: number }

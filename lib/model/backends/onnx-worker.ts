@@ -13,8 +13,8 @@ import { OnnxInit, loadOrt } from './onnx-ort';
 
 /**
  * A model folder's graph, read and serialised in this thread (hundreds of milliseconds of CPU that
- * would otherwise pause the main thread at every deploy). Its weights and graph are freed here once
- * the session holds its own copy.
+ * would otherwise pause the main thread at every deploy). The session makes its own copy, so the graph
+ * can be sent back for the engine's other sessions (init.returnGraph).
  */
 async function graphOf(folder: { dir: string; config: unknown }): Promise<Uint8Array> {
   const model = await readModel(folder.dir); // ModelError naming the file at fault
