@@ -1,11 +1,13 @@
 /**
  * What loading a model at deploy costs Node-RED's event loop: each shipped model started on the onnx
- * engine from its folder (createBackend(folder): the main thread reads model.json, each session's
+ * engine from its folder (createBackend(folder): the main thread reads model.json, the first session's
  * worker thread reads the weights and builds the ONNX graph), against the same model read on the main
  * thread and handed over in memory (readModel, then createBackend(weights), which builds the graph on
- * the main thread: how every deploy loaded a model before). A 10 ms timer measures the longest pause.
+ * the main thread: how every deploy loaded a model before); then the default model on the wasm engine
+ * (the fallback without onnxruntime-node), whose worker reads the folder itself. A 10 ms timer
+ * measures the longest pause.
  */
-import { createBackend } from '../lib/model/backends';
+import { createBackend, type BackendName } from '../lib/model/backends';
 import { resolveModelDir } from '../lib/model/locate';
 import { readModel } from '../lib/model/model-folder';
 import { watchEventLoopGap } from './event-loop-gap';
@@ -24,12 +26,13 @@ async function measured(load: () => Promise<{ dispose(): Promise<void> }>): Prom
 }
 
 export async function run(): Promise<void> {
-  for (const name of ['default', 'mir1k-protocol']) {
+  const runs: Array<[string, BackendName, number]> = [['default', 'onnx', 3], ['mir1k-protocol', 'onnx', 3], ['default', 'wasm', 2]];
+  for (const [name, backend, rounds] of runs) {
     const dir = resolveModelDir(name);
-    for (let round = 0; round < 3; round++) {
-      const folder = await measured(() => createBackend(dir, { backend: 'onnx' }));
-      const onMain = await measured(async () => createBackend(await readModel(dir), { backend: 'onnx' }));
-      console.log(`${name}: from its folder ${folder.ms.toFixed(0)} ms, longest pause ${folder.pauseMs.toFixed(0)} ms` +
+    for (let round = 0; round < rounds; round++) {
+      const folder = await measured(() => createBackend(dir, { backend }));
+      const onMain = await measured(async () => createBackend(await readModel(dir), { backend }));
+      console.log(`${name} on ${backend}: from its folder ${folder.ms.toFixed(0)} ms, longest pause ${folder.pauseMs.toFixed(0)} ms` +
         ` · read on the main thread ${onMain.ms.toFixed(0)} ms, longest pause ${onMain.pauseMs.toFixed(0)} ms`);
     }
   }

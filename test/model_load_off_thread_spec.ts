@@ -1,7 +1,8 @@
 /**
- * createBackend(folder) on the onnx engine reads only model.json on the main thread: the first
+ * createBackend(folder) reads only model.json on the main thread: on the onnx engine the first
  * session's worker thread reads the weights and builds the ONNX graph (onnx-worker.ts) and the other
- * sessions start from copies of it, so a deploy does not stall Node-RED's event loop. Checked by counting the main thread's calls of the two functions
+ * sessions start from copies of it; the wasm engine's worker reads the weights itself (tfjs-worker.ts).
+ * So a deploy does not stall Node-RED's event loop. Checked by counting the main thread's calls of the two functions
  * that do that work, while the engine gives the masks of the model read in memory, and every damaged
  * folder fails with the ModelError readModel gives, whichever thread finds the damage.
  */
@@ -43,7 +44,7 @@ function damagedCopy(from: string, damage: (weights: string) => void): string {
   return dir;
 }
 
-describe('model loading off the main thread (onnx)', function () {
+describe('model loading off the main thread (onnx, wasm)', function () {
   this.timeout(60_000);
   let dir: string;
   before(async function () {
@@ -52,24 +53,26 @@ describe('model loading off the main thread (onnx)', function () {
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('createBackend(folder) neither reads the weights nor builds the ONNX graph on the main thread, and its masks are those of the model read in memory', async function () {
-    const { result: backend, readModel, buildUNetOnnx } = await countingMainThreadLoads(() => createBackend(dir, { backend: 'onnx' }));
-    const inMemory = await createBackend(await modelFolder.readModel(dir), { backend: 'onnx' });
-    try {
-      assert.equal(readModel, 0, 'readModel ran on the main thread');
-      assert.equal(buildUNetOnnx, 0, 'buildUNetOnnx ran on the main thread');
-      assert.deepEqual(backend.config, inMemory.config);
-      assert.deepEqual(backend.framing, inMemory.framing);
-      const input = randomInput(2 * SMALL.bins * SMALL.frames, 3);
-      // Two requests at once go to both sessions: the first one's worker built the graph, the other started from its copy.
-      const [a1, a2, b] = await Promise.all([backend.predictMask(input, 2), backend.predictMask(input, 2), inMemory.predictMask(input, 2)]);
-      assert.equal(maxAbsDiff(a1, b), 0, 'the same masks, bit for bit');
-      assert.equal(maxAbsDiff(a2, b), 0, 'the same masks, bit for bit, from the other session');
-    } finally {
-      await backend.dispose();
-      await inMemory.dispose();
-    }
-  });
+  for (const name of ['onnx', 'wasm'] as const) {
+    it(`${name}: createBackend(folder) neither reads the weights nor builds the ONNX graph on the main thread, and its masks are those of the model read in memory`, async function () {
+      const { result: backend, readModel, buildUNetOnnx } = await countingMainThreadLoads(() => createBackend(dir, { backend: name }));
+      const inMemory = await createBackend(await modelFolder.readModel(dir), { backend: name });
+      try {
+        assert.equal(readModel, 0, 'readModel ran on the main thread');
+        assert.equal(buildUNetOnnx, 0, 'buildUNetOnnx ran on the main thread');
+        assert.deepEqual(backend.config, inMemory.config);
+        assert.deepEqual(backend.framing, inMemory.framing);
+        const input = randomInput(2 * SMALL.bins * SMALL.frames, 3);
+        // onnx: two requests at once go to both sessions (the first one's worker built the graph, the other started from its copy).
+        const [a1, a2, b] = await Promise.all([backend.predictMask(input, 2), backend.predictMask(input, 2), inMemory.predictMask(input, 2)]);
+        assert.equal(maxAbsDiff(a1, b), 0, 'the same masks, bit for bit');
+        assert.equal(maxAbsDiff(a2, b), 0, 'the same masks, bit for bit, from the other session');
+      } finally {
+        await backend.dispose();
+        await inMemory.dispose();
+      }
+    });
+  }
 
   const damages: Array<[string, (weights: string) => void]> = [
     // Found on the main thread (model.json and the files' sizes).
@@ -79,12 +82,12 @@ describe('model loading off the main thread (onnx)', function () {
     ['a NaN weight', (w) => { const fd = fs.openSync(w, 'r+'); fs.writeSync(fd, Buffer.from(new Float32Array([NaN]).buffer), 0, 4, 4 * 5); fs.closeSync(fd); }],
   ];
   for (const [what, damage] of damages) {
-    it(`a folder with ${what} fails with the ModelError readModel gives (class, code and message), forced or on auto`, async function () {
+    it(`a folder with ${what} fails with the ModelError readModel gives (class, code and message): onnx, wasm, auto`, async function () {
       const damaged = damagedCopy(dir, damage);
       try {
         const expected = await modelFolder.readModel(damaged).then(() => undefined, (e: unknown) => e as ModelError);
         assert.ok(expected instanceof ModelError, `readModel refuses ${what}`);
-        for (const backend of ['onnx', 'auto'] as const) {
+        for (const backend of ['onnx', 'wasm', 'auto'] as const) {
           await assert.rejects(createBackend(damaged, { backend }), (e: unknown) => {
             assert.ok(e instanceof ModelError, `${backend}: a ModelError, got ${String(e)}`);
             assert.equal(e.code, expected.code);

@@ -220,6 +220,24 @@ export async function readModelInfo(dir: string): Promise<ModelInfo> {
   return (await checkFolder(dir)).info;
 }
 
+/** A model folder, and the config the caller read in its model.json (readModelInfo): what an engine's worker thread is given. */
+export interface ModelFolder {
+  readonly dir: string;
+  readonly config: UNetConfig;
+}
+
+/**
+ * readModel for a worker thread given a ModelFolder: also a ModelError if model.json no longer holds
+ * the config the caller read (the folder changed in between).
+ */
+export async function readModelFolder(folder: ModelFolder): Promise<LoadedModel> {
+  const model = await readModel(folder.dir);
+  if (JSON.stringify(model.config) !== JSON.stringify(folder.config)) {
+    throw new ModelError('MODEL_CORRUPT', `${folder.dir}: model.json changed while the model was loading (config ${JSON.stringify(model.config)}); deploy again`);
+  }
+  return model;
+}
+
 /**
  * Reads and checks a model folder. Throws ModelError naming the file (and weight) at fault:
  * missing/corrupt model.json, missing shard, wrong metadata, missing/extra/misshapen weights.

@@ -160,12 +160,12 @@ export function onnxSessions(): number {
   return Math.min(4, os.availableParallelism());
 }
 
-/** What an engine starts from: weights in memory, or (onnx and cuda) a model folder their worker threads read. */
+/** What an engine starts from: weights in memory, or a model folder its worker threads read (all but tfjs-node). */
 type EngineModel = ModelWeights | ModelInfo;
 
-/** Whether `name` starts from a model folder itself (its workers read the weights): the onnxruntime engines. */
+/** Whether `name` starts from a model folder itself (its worker threads read the weights): all but tfjs-node, which runs on the main thread. */
 function readsFolderItself(name: BackendName): boolean {
-  return name === 'onnx' || name === 'cuda';
+  return name !== 'tfjs-node';
 }
 
 function weightsOf(model: EngineModel, name: BackendName): ModelWeights {
@@ -181,7 +181,7 @@ async function startEngine(name: BackendName, model: EngineModel, options: Backe
       : OnnxReplicas.create(model, onnxSessions(), options.executionProviders);
     // wasm and cpu compute synchronously: in a worker thread, so the event loop stays free.
     case 'wasm':
-    case 'cpu': return TfjsWorkerEngine.create(name, weightsOf(model, name));
+    case 'cpu': return TfjsWorkerEngine.create(name, model);
     case 'tfjs-node': return TfjsEngine.create(name, weightsOf(model, name), options.threads);
   }
 }
@@ -211,9 +211,9 @@ export async function createBackend(source: Source, options: BackendOptions = {}
     throw new InvalidArgumentError('INVALID_THREADS', `threads must be a positive integer, got ${options.threads}`);
   }
   const baseKey = await sourceKey(source);
-  // A folder is read on the main thread only as far as an engine needs: for onnx and cuda, model.json
-  // and the weight files' sizes (the engine's workers read the weights, so a deploy does not pause the
-  // event loop for the fp16 decoding and the graph); all of it for the tfjs engines.
+  // A folder is read on the main thread only as far as an engine needs: model.json and the weight
+  // files' sizes for the engines in worker threads (they read the weights there, so a deploy does not
+  // pause the event loop for the fp16 decoding and the graph); all of it for tfjs-node.
   let weights: Promise<ModelWeights> | undefined;
   let info: Promise<ModelInfo> | undefined;
   const getModel = (name: BackendName): Promise<EngineModel> => {

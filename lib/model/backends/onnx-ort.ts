@@ -3,7 +3,7 @@
  * loaded onnxruntime-node module, typed locally for the few members used (it is an optional
  * dependency, so this compiles and runs without it), and what the worker starts its session from.
  */
-import type { UNetConfig } from '../config';
+import type { ModelFolder } from '../model-folder';
 import { BackendUnavailableError } from '../errors';
 
 export interface OrtTensor { readonly data: unknown; readonly dims: readonly number[]; readonly type: string }
@@ -50,7 +50,7 @@ export function loadOrt(): OrtModule {
  * read in its model.json).
  */
 export interface OnnxInit {
-  model: Uint8Array | { dir: string; config: UNetConfig };
+  model: Uint8Array | ModelFolder;
   /** With a model folder: send the graph built from it back with the 'ready' answer (for the other sessions of one engine). */
   returnGraph?: boolean;
   options: OrtSessionOptions;

@@ -5,8 +5,7 @@
  * Requests are served by hostEngine (engine-host.ts): one run at a time, in order. Given a model
  * folder, it reads the weights and builds the graph itself (no tfjs is loaded here).
  */
-import { ModelError } from '../errors';
-import { readModel } from '../model-folder';
+import { ModelFolder, readModelFolder } from '../model-folder';
 import { buildUNetOnnx } from '../onnx/graph';
 import { hostEngine } from './engine-host';
 import { OnnxInit, loadOrt } from './onnx-ort';
@@ -16,11 +15,8 @@ import { OnnxInit, loadOrt } from './onnx-ort';
  * would otherwise pause the main thread at every deploy). The session makes its own copy, so the graph
  * can be sent back for the engine's other sessions (init.returnGraph).
  */
-async function graphOf(folder: { dir: string; config: unknown }): Promise<Uint8Array> {
-  const model = await readModel(folder.dir); // ModelError naming the file at fault
-  if (JSON.stringify(model.config) !== JSON.stringify(folder.config)) {
-    throw new ModelError('MODEL_CORRUPT', `${folder.dir}: model.json changed while the model was loading (config ${JSON.stringify(model.config)}); deploy again`);
-  }
+async function graphOf(folder: ModelFolder): Promise<Uint8Array> {
+  const model = await readModelFolder(folder); // ModelError naming the file at fault
   return buildUNetOnnx(model.config, model.weights);
 }
 

@@ -6,7 +6,7 @@
  * tfjs-node stays on the main thread (tfjs.ts): libtensorflow is a native addon loaded once per process.
  */
 import * as path from 'node:path';
-import type { ModelWeights } from '../model-folder';
+import type { ModelInfo, ModelWeights } from '../model-folder';
 import type { TfjsWorkerInit } from './tfjs';
 import { WorkerEngine } from './worker-engine';
 
@@ -17,7 +17,7 @@ export class TfjsWorkerEngine extends WorkerEngine<TfjsWorkerInit> {
   declare readonly name: TfjsWorkerInit['name'];
   private info = '';
 
-  private constructor(name: TfjsWorkerInit['name'], config: ModelWeights['config']) {
+  private constructor(name: TfjsWorkerInit['name'], config: ModelInfo['config']) {
     super(name, TFJS_WORKER_SCRIPT, config, { engine: name, runtime: 'tfjs' });
   }
 
@@ -25,10 +25,14 @@ export class TfjsWorkerEngine extends WorkerEngine<TfjsWorkerInit> {
     return `${this.info}, worker thread`;
   }
 
-  /** The model's weights are copied to the worker (the caller's stay usable). */
-  static async create(name: TfjsWorkerInit['name'], model: ModelWeights): Promise<TfjsWorkerEngine> {
+  /**
+   * Weights in memory are copied to the worker (the caller's stay usable); a model folder
+   * (readModelInfo) is read by the worker, and a ModelError it meets there is thrown as it is.
+   */
+  static async create(name: TfjsWorkerInit['name'], model: ModelWeights | ModelInfo): Promise<TfjsWorkerEngine> {
     const engine = new TfjsWorkerEngine(name, model.config);
-    engine.info = (await engine.start({ name, model: { config: model.config, weights: model.weights } })).info;
+    const init: TfjsWorkerInit['model'] = 'weights' in model ? { config: model.config, weights: model.weights } : { dir: model.dir, config: model.config };
+    engine.info = (await engine.start({ name, model: init })).info;
     return engine;
   }
 }

@@ -14,16 +14,16 @@ import type * as TfWasm from '@tensorflow/tfjs-backend-wasm';
 import { BackendUnavailableError } from '../errors';
 import { FoldedUNet } from '../folded-unet';
 import { UNet, assignWeights, buildUNet } from '../unet';
-import type { ModelWeights } from '../model-folder';
+import type { ModelFolder, ModelWeights } from '../model-folder';
 import { ENGINE_BATCH_SIZE, type BackendName, type InferenceEngine } from './types';
 
 type TfBackendName = 'cpu' | 'wasm' | 'tensorflow';
 type TfjsEngineName = Exclude<BackendName, 'onnx' | 'cuda'>;
 
-/** What the wasm/cpu engine's worker (tfjs-worker.ts) starts from. */
+/** What the wasm/cpu engine's worker (tfjs-worker.ts) starts from: the weights (copied), or a model folder it reads itself. */
 export interface TfjsWorkerInit {
   name: 'wasm' | 'cpu';
-  model: ModelWeights;
+  model: ModelWeights | ModelFolder;
 }
 
 function unavailable(message: string): BackendUnavailableError {
