@@ -41,11 +41,16 @@ async function timed(work: () => Promise<unknown>): Promise<{ s: number; maxGapM
   return { s, maxGapMs: Math.round(gap.stop()), cpuS: (used.user + used.system) / 1e6 };
 }
 
+/** One batch of made-up patches for `backend` (deterministic values in [0, 1)). */
+function patchBatch(backend: BackendHandle): Float32Array {
+  const { bins, frames, channelsIn } = backend.config;
+  return new Float32Array(backend.batchSize * bins * frames * channelsIn).map((_, i) => ((i * 7919) % 1000) / 1000);
+}
+
 /** Wall time per patch of batches run one after the other (one session busy, the other idle): how fast this host computes right now. */
 async function msPerPatch(backend: BackendHandle): Promise<number> {
-  const { bins, frames, channelsIn } = backend.config;
   const batch = backend.batchSize;
-  const input = new Float32Array(batch * bins * frames * channelsIn).map((_, i) => ((i * 7919) % 1000) / 1000);
+  const input = patchBatch(backend);
   await backend.predictMask(input, batch);
   const runs = 8;
   const t0 = performance.now();
@@ -68,8 +73,7 @@ function standInMasks(like: BackendHandle): BackendHandle {
  */
 async function audioWorkBesideInference(audio: AudioData, backend: BackendHandle): Promise<{ alone: number[]; beside: number[] }> {
   const standIn = standInMasks(backend);
-  const { bins, frames, channelsIn } = backend.config;
-  const input = new Float32Array(backend.batchSize * bins * frames * channelsIn).map((_, i) => ((i * 7919) % 1000) / 1000);
+  const input = patchBatch(backend);
   const seconds = async (): Promise<number> => {
     const t0 = performance.now();
     await separate(audio, standIn);

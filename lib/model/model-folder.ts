@@ -1,8 +1,8 @@
 /**
  * Reading a model folder (model.json in the tfjs layers format, and its weight shards), without
- * tfjs: the onnx engine's worker threads read the weights themselves (onnx-worker.ts), so a deploy
- * does not stall Node-RED's event loop, while the main thread reads only model.json and the shards'
- * sizes (readModelInfo). Every problem is a ModelError naming the file (and the weight) at fault.
+ * tfjs: the engines' worker threads read the weights themselves (onnx-worker.ts, tfjs-worker.ts), so a
+ * deploy does not stall Node-RED's event loop, while the main thread reads only model.json and the
+ * shards' sizes (readModelInfo). Every problem is a ModelError naming the file (and the weight) at fault.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -132,11 +132,11 @@ function decodeGroup(slots: WeightSlot[], bytes: Uint8Array, file: string, out: 
   }
 }
 
-/** A folder's model.json, checked, with its groups' shard paths and their layout. */
+/** A folder's model.json, checked, with each manifest group's shard paths. */
 interface CheckedFolder {
   info: ModelInfo;
   jsonPath: string;
-  groups: Array<{ group: ManifestGroup; shards: string[]; slots: WeightSlot[] }>;
+  groups: Array<{ group: ManifestGroup; shards: string[] }>;
 }
 
 async function shardSize(shardPath: string, jsonPath: string): Promise<number> {
@@ -193,12 +193,11 @@ async function checkFolder(dir: string): Promise<CheckedFolder> {
     const shards = group.paths.map((rel) => path.resolve(absDir, rel));
     let total = 0;
     for (const shard of shards) total += await shardSize(shard, jsonPath);
-    const slots = groupLayout(group, total, jsonPath);
-    for (const { spec } of slots) {
+    for (const { spec } of groupLayout(group, total, jsonPath)) {
       if (shapes.has(spec.name)) throw corrupt(jsonPath, `weight '${spec.name}' appears twice in weightsManifest`);
       shapes.set(spec.name, spec.shape);
     }
-    groups.push({ group, shards, slots });
+    groups.push({ group, shards });
   }
   checkWeightShapes(config, shapes, jsonPath);
   let framing: ModelFraming;
