@@ -1,14 +1,17 @@
 /**
  * STFT + iSTFT of a 3-minute stereo 44.1 kHz signal at 4096/1024, in this process (one core).
- * Goal: ≥ 300× real time. Prints the median of 3 timed runs after one warm-up run, then the
- * per-frame cost of RealFft (fft.js's complex transform on the packed frame, lib/dsp/fft.ts)
- * beside fft.js used directly (realTransform; completeSpectrum + inverseTransform).
+ * Goal: ≥ 300× real time. Prints the median of 3 timed runs after one warm-up run (on this thread's
+ * engine: PFFFT where installed, see lib/dsp/fft-engine.ts), then the per-frame cost of
+ * PffftRealFft (lib/dsp/pffft.ts) and RealFft (fft.js's complex transform on the packed frame,
+ * lib/dsp/fft.ts) beside fft.js used directly (realTransform; completeSpectrum + inverseTransform).
  */
 import * as os from 'node:os';
 import FFT from 'fft.js';
 import type { AudioData } from '../lib/audio/types';
-import { istft, stft } from '../lib/dsp';
+import { describeFftEngine, istft, loadFastFft, stft } from '../lib/dsp';
 import { RealFft } from '../lib/dsp/fft';
+import { loadPffft, PffftRealFft } from '../lib/dsp/pffft';
+import type { RealTransform } from '../lib/dsp/real-transform';
 import { hannWindow64 } from '../lib/dsp/window';
 
 export const title = 'STFT + iSTFT, 3 min stereo 44.1 kHz, 4096/1024';
@@ -33,7 +36,7 @@ function perCall(fn: (i: number) => void): number {
   return best;
 }
 
-function kernels(): void {
+async function kernels(): Promise<void> {
   const N = 4096;
   const bins = N / 2 + 1;
   const x = new Float32Array(N * 8);
@@ -42,11 +45,12 @@ function kernels(): void {
   const re = new Float32Array(bins * 4);
   const im = new Float32Array(bins * 4);
   const out = new Float32Array(N * 8);
-  const f = new RealFft(N);
-  const ours = {
+  const ours = (f: RealTransform): { fwd: number; inv: number } => ({
     fwd: perCall((i) => f.forward(x, (i & 15) * 1024, w, re, im, (i & 3) * bins)),
     inv: perCall((i) => f.inverse(re, im, (i & 3) * bins, w, out, (i & 15) * 1024)),
-  };
+  });
+  const pffft = await loadPffft().then((wasm) => ours(new PffftRealFft(wasm, N)), (err: Error) => err);
+  const fftJs = ours(new RealFft(N));
   // fft.js used directly: windowed copy in, realTransform; for the inverse the Hermitian
   // spectrum completed and inverseTransform'd (fft.js has no real inverse). Plain arrays, as
   // RealFft passes fft.js: mixing them with typed arrays would slow both down.
@@ -71,11 +75,14 @@ function kernels(): void {
       for (let n = 0; n < N; n++) out[s + n] += time[2 * n] * w[n];
     }),
   };
-  console.log(`kernel      per 4096-frame, best of 100×20: RealFft forward ${ours.fwd.toFixed(1)} µs, inverse+OLA ${ours.inv.toFixed(1)} µs; ` +
+  console.log(`kernel      per 4096-frame, best of 100×20: ` + (pffft instanceof Error ? `PFFFT did not load (${pffft.message}); `
+    : `PffftRealFft forward ${pffft.fwd.toFixed(1)} µs, inverse+OLA ${pffft.inv.toFixed(1)} µs; `) +
+    `RealFft forward ${fftJs.fwd.toFixed(1)} µs, inverse+OLA ${fftJs.inv.toFixed(1)} µs; ` +
     `fft.js alone: realTransform ${theirs.fwd.toFixed(1)} µs, inverseTransform+OLA ${theirs.inv.toFixed(1)} µs`);
 }
 
 export async function run(): Promise<void> {
+  await loadFastFft();
   const sampleRate = 44100;
   const seconds = 180;
   const length = seconds * sampleRate;
@@ -124,11 +131,12 @@ export async function run(): Promise<void> {
   const total = median(totals);
   const runs = (xs: number[]): string => xs.map((v) => v.toFixed(0)).join(', ');
   console.log(`machine     ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load average ${os.loadavg()[0].toFixed(2)}, Node ${process.version}`);
+  console.log(`fft         ${describeFftEngine()}`);
   console.log(`signal      ${seconds} s × 2 channels, ${frames} frames per channel (${2 * frames} forward + ${2 * frames} inverse FFTs)`);
   console.log(`stft        ${median(stftMs).toFixed(1)} ms   (runs: ${runs(stftMs)})`);
   console.log(`istft       ${median(istftMs).toFixed(1)} ms   (runs: ${runs(istftMs)})`);
   console.log(`total       ${total.toFixed(1)} ms   (process CPU time: ${runs(cpuMs)} ms)`);
   console.log(`real time   ${(seconds / (total / 1000)).toFixed(0)}× (goal ≥ 300×)`);
   console.log(`round trip  max |x − istft(stft(x))| = ${maxErr.toExponential(2)}`);
-  kernels();
+  await kernels();
 }

@@ -15,6 +15,7 @@ import * as os from 'node:os';
 import { decodeAudio } from '../lib/audio/decode';
 import { encodeWav } from '../lib/audio/encode';
 import type { AudioData } from '../lib/audio/types';
+import { describeFftEngine, loadFastFft } from '../lib/dsp/fft-engine';
 import { resample } from '../lib/audio/resample';
 import { listClips, loadClip } from '../lib/eval/mir1k';
 import { createBackend } from '../lib/model/backends';
@@ -109,7 +110,8 @@ export async function run(): Promise<void> {
 
   const backend = await createBackend(resolveModelDir('default'), { backend: 'onnx' });
   const pool = new AudioPool();
-  console.log(`backend: ${backend.description}; pool: ${pool.fileWorkers} file worker(s) + 1 live worker; ${os.availableParallelism()} cores`);
+  await loadFastFft(); // the same choice the pool's threads make (fft-engine.ts)
+  console.log(`backend: ${backend.description}; pool: ${pool.fileWorkers} file worker(s) + 1 live worker; ${os.availableParallelism()} cores; FFT: ${describeFftEngine()}`);
   console.log(`this machine now: ${(await msPerPatch(backend)).toFixed(1)} ms per U-Net patch, one batch of ${backend.batchSize} at a time (the same work takes more or less time as the host is busy: compare runs by it)`);
   try {
     const warmUp = encodeWav({ sampleRate: 44100, channels: [left.subarray(0, 5 * 44100), right.subarray(0, 5 * 44100)] });

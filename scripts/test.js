@@ -8,7 +8,7 @@ const root = path.resolve(__dirname, '..');
 const mocha = require.resolve('mocha/bin/mocha.js');
 const specs = process.argv.slice(2).length ? process.argv.slice(2) : ['dist/test/**/*_spec.js'];
 const result = spawnSync(process.execPath, [
-  mocha, '--reporter', path.join(__dirname, 'summary-reporter.js'),
+  '--import', path.join(__dirname, 'fft-ready.mjs'), mocha, '--reporter', path.join(__dirname, 'summary-reporter.js'),
   '--timeout', '60000', '--exit', ...specs,
 ], { cwd: root, stdio: 'inherit' });
 process.exit(result.status === null ? 1 : result.status);

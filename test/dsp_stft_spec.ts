@@ -5,6 +5,9 @@ import FFT from 'fft.js';
 import type { AudioData } from '../lib/audio/types';
 import { frameCount, hannWindow, istft, istftChannel, magnitude, stft, stftChannel } from '../lib/dsp';
 import { RealFft } from '../lib/dsp/fft';
+import { hannWindow64 } from '../lib/dsp/window';
+import { loadPffft, PffftRealFft, type PffftWasm } from '../lib/dsp/pffft';
+import type { RealTransform } from '../lib/dsp/real-transform';
 import type { Spectrogram, StftParams } from '../lib/dsp';
 import { InvalidArgumentError } from '../lib/errors';
 import { maxAbsDiff, noise } from './support/numeric';
@@ -82,12 +85,26 @@ function naiveRealDft(a: ArrayLike<number>): { re: Float64Array; im: Float64Arra
   return { re, im };
 }
 
-describe('dsp: RealFft (fft.js on the packed frame) against fft.js realTransform and a naive DFT', () => {
-  for (const N of [16, 32, 64, 128, 256, 1024, 2048, 4096, 8192]) {
+/** Both real FFTs behind the STFT: fft.js (always there) and PFFFT (WebAssembly SIMD). */
+const engines: Array<{ name: string; sizes: number[]; make(N: number): RealTransform }> = [
+  { name: 'RealFft (fft.js on the packed frame)', sizes: [16, 32, 64, 128, 256, 1024, 2048, 4096, 8192], make: (N) => new RealFft(N) },
+  { name: 'PffftRealFft (PFFFT, WebAssembly SIMD)', sizes: [32, 64, 128, 256, 1024, 2048, 4096, 8192], make: (N) => new PffftRealFft(pffft(), N) },
+];
+let loadedPffft: PffftWasm | undefined;
+function pffft(): PffftWasm {
+  assert.ok(loadedPffft, 'PFFFT is not loaded');
+  return loadedPffft;
+}
+before(async () => {
+  loadedPffft = await loadPffft();
+});
+
+for (const engine of engines) describe(`dsp: ${engine.name} against fft.js realTransform and a naive DFT`, () => {
+  for (const N of engine.sizes) {
     it(`N = ${N}: forward matches fft.js realTransform; inverse gives the frame back`, () => {
       const x = noise(N, N);
       const win = new Float64Array(N).fill(1);
-      const f = new RealFft(N);
+      const f = engine.make(N);
       const re = new Float32Array(N / 2 + 1);
       const im = new Float32Array(N / 2 + 1);
       f.forward(x, 0, win, re, im, 0);
@@ -107,9 +124,9 @@ describe('dsp: RealFft (fft.js on the packed frame) against fft.js realTransform
     });
   }
 
-  for (const N of [16, 64, 512]) {
+  for (const N of engine.sizes.filter((n) => [16, 32, 64, 512].includes(n))) {
     it(`N = ${N}: windowed forward at offsets equals the naive DFT`, () => {
-      const f = new RealFft(N);
+      const f = engine.make(N);
       const x = noise(3 * N, 40 + N);
       const win = Float64Array.from(noise(N, 50 + N), (v) => v + 1.5);
       const bins = N / 2 + 1;
@@ -128,7 +145,7 @@ describe('dsp: RealFft (fft.js on the packed frame) against fft.js realTransform
     });
 
     it(`N = ${N}: inverse adds weights · (naive inverse DFT) into out, ignoring Im of bins 0 and N/2`, () => {
-      const f = new RealFft(N);
+      const f = engine.make(N);
       const bins = N / 2 + 1;
       const re = noise(2 * bins, 60 + N);
       const im = noise(2 * bins, 70 + N);
@@ -154,8 +171,45 @@ describe('dsp: RealFft (fft.js on the packed frame) against fft.js realTransform
     });
   }
 
-  it('rejects sizes that are not powers of two ≥ 16', () => {
-    for (const bad of [0, 8, 12, 100, 4095]) assert.throws(() => new RealFft(bad), RangeError);
+  // The STFT's windows are the periodic Hann window times a constant (PFFFT applies those on the spectrum).
+  for (const N of engine.sizes.filter((n) => [32, 64, 512].includes(n))) {
+    it(`N = ${N}: with c·Hann windows (the STFT's), forward and inverse equal the naive DFT, Im of bins 0 and N/2 ignored`, () => {
+      const f = engine.make(N);
+      const bins = N / 2 + 1;
+      for (const c of [1, 0.6]) {
+        const win = c === 1 ? hannWindow64(N) : Float64Array.from(hannWindow64(N), (v) => c * v);
+        const x = noise(2 * N, 110 + N);
+        const re = new Float32Array(bins);
+        const im = new Float32Array(bins);
+        f.forward(x, 7, win, re, im, 0);
+        const ref = naiveRealDft(Array.from({ length: N }, (_, n) => x[7 + n] * win[n]));
+        const peak = Math.max(...ref.re.map((v, k) => Math.hypot(v, ref.im[k])));
+        assert.ok(maxAbsDiff(re, ref.re) < 1e-5 * peak && maxAbsDiff(im, ref.im) < 1e-5 * peak, `forward, c = ${c}`);
+        assert.equal(im[0], 0);
+        assert.equal(im[N / 2], 0);
+
+        const specRe = noise(bins, 120 + N);
+        const specIm = noise(bins, 130 + N); // Im of bins 0 and N/2 are not 0 here: they must be ignored
+        const out = noise(N + 4, 140 + N);
+        const before = Float32Array.from(out);
+        f.inverse(specRe, specIm, 0, win, out, 2);
+        for (let m = 0; m < N; m++) {
+          let v = specRe[0] + (m % 2 === 0 ? 1 : -1) * specRe[N / 2];
+          for (let k = 1; k < N / 2; k++) {
+            const phase = (2 * Math.PI * ((k * m) % N)) / N;
+            v += 2 * (specRe[k] * Math.cos(phase) - specIm[k] * Math.sin(phase));
+          }
+          const want = before[m + 2] + win[m] * (v / N);
+          assert.ok(Math.abs(out[m + 2] - want) < 1e-5, `inverse, c = ${c}, sample ${m}: ${out[m + 2]} vs ${want}`);
+        }
+        assert.equal(out[0], before[0]);
+        assert.equal(out[N + 3], before[N + 3]);
+      }
+    });
+  }
+
+  it(`rejects sizes that are not powers of two ≥ ${engine.sizes[0]}`, () => {
+    for (const bad of [0, 8, 12, 100, 4095, engine.sizes[0] / 2]) assert.throws(() => engine.make(bad), RangeError);
   });
 });
 

@@ -77,7 +77,7 @@ describe('the packed package in a fresh Node-RED user directory', function () {
     assert.match(PACKAGE.bugs?.url ?? '', /^https:\/\//);
   });
 
-  it('installs with npm from the tarball (--onnxruntime-node-install=skip), onnxruntime-node included', async function () {
+  it('installs with npm from the tarball (--onnxruntime-node-install=skip), onnxruntime-node and PFFFT included; the STFT runs on PFFFT there', async function () {
     userDir = path.join(tmp, 'user');
     fs.mkdirSync(userDir);
     fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'node-red-project', private: true }));
@@ -87,6 +87,11 @@ describe('the packed package in a fresh Node-RED user directory', function () {
     assert.equal(JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8')).version, PACKAGE.version);
     assert.ok(fs.existsSync(path.join(userDir, 'node_modules', 'onnxruntime-node', 'package.json')), 'the optional dependency was not dropped');
     assert.ok(!fs.existsSync(path.join(installed, 'dist', 'test')));
+    // The FFT's optional dependency is an ES module loaded with import() from CommonJS: it must work from an installed copy.
+    const engine = path.join(installed, 'dist', 'lib', 'dsp', 'fft-engine.js');
+    const { stdout } = await run(process.execPath, ['-e', `const e = require(${JSON.stringify(engine)}); e.loadFastFft().then(() => console.log(e.describeFftEngine()))`],
+      { cwd: userDir, env: cleanEnv() });
+    assert.match(stdout, /^PFFFT \(WebAssembly SIMD/);
   });
 
   it('a plain Node-RED on that user directory loads the seven nodes (admin API /nodes)', async function () {

@@ -1,4 +1,5 @@
 /** `vocal-split info --backends`: which inference backends work on this machine, and why the others do not. */
+import { describeFftEngine, loadFastFft } from '../dsp/fft-engine';
 import { AUTO_ORDER, probeBackends, type BackendProbe } from '../model/backends';
 import { CUDA_PROVIDER_DIR_ENV, probeCuda, type CudaPiece, type CudaProbe } from '../model/backends/cuda-probe';
 
@@ -7,6 +8,8 @@ export interface BackendsReport {
   backends: BackendProbe[];
   /** The backend `auto` takes here (null: none works). */
   auto: string | null;
+  /** The FFT the STFT and iSTFT run on here (PFFFT, or fft.js and why). */
+  fft: string;
   cuda: {
     /** onnxruntime-node's native folder, where onnxruntime loads its CUDA provider from. */
     ortDir: string;
@@ -24,6 +27,7 @@ const PIECES: ReadonlyArray<[Exclude<CudaPiece, 'platform'>, string]> = [
 
 export async function backendsReport(cuda: CudaProbe = probeCuda()): Promise<BackendsReport> {
   const backends = await probeBackends();
+  await loadFastFft();
   const works = new Set(backends.filter((b) => b.available).map((b) => b.name));
   const pieces = Object.fromEntries(PIECES.map(([piece]) => {
     const why = cuda.missing.filter((m) => m.piece === piece || m.piece === 'platform').map((m) => m.message);
@@ -32,6 +36,7 @@ export async function backendsReport(cuda: CudaProbe = probeCuda()): Promise<Bac
   return {
     backends,
     auto: AUTO_ORDER.find((n) => works.has(n)) ?? null,
+    fft: describeFftEngine(),
     cuda: {
       ortDir: cuda.ortDir,
       providerDirEnv: process.env[CUDA_PROVIDER_DIR_ENV] ?? null,
@@ -46,6 +51,7 @@ export function formatBackendsReport(r: BackendsReport): string[] {
   const why = (b: BackendProbe): string => (b.name === 'cuda' && missingPieces.length ? `missing ${missingPieces.join(', ')} (see below)` : b.reason ?? 'unknown reason');
   const lines = ['backend    works here', ...r.backends.map((b) => `${b.name.padEnd(10)} ${b.available ? 'yes' : `no: ${why(b)}`}`)];
   lines.push(`auto picks: ${r.auto ?? 'nothing (no backend works here)'}`);
+  lines.push(`FFT (STFT and iSTFT): ${r.fft}`);
   lines.push('', 'cuda backend, piece by piece:');
   for (const [piece, label] of PIECES) {
     const reason = r.cuda.pieces[piece];

@@ -7,6 +7,7 @@ import type { AudioData } from '../audio/types';
 import { VocalSplitError } from '../errors';
 import { yieldToEventLoop } from '../jobs/throttle';
 import { checkSpectrogram } from './check';
+import { loadFastFft } from './fft-engine';
 import { frameCount, framingPlan } from './stft-plan';
 import { istftAddFrames, stftFrames } from './frame-range';
 import { validateAudio } from './stft';
@@ -32,6 +33,7 @@ function checkAborted(signal: AbortSignal | undefined, what: string): void {
 /** Same result as `stft(audio, params)`. */
 export async function stftAsync(audio: AudioData, params: StftParams, options: SliceOptions = {}): Promise<Spectrogram> {
   const length = validateAudio(audio);
+  await loadFastFft();
   const plan = framingPlan(params);
   const frames = frameCount(length, params);
   const { bins } = plan;
@@ -56,6 +58,7 @@ export async function stftAsync(audio: AudioData, params: StftParams, options: S
 /** Same result as `istft(spec)`. */
 export async function istftAsync(spec: Spectrogram, options: SliceOptions = {}): Promise<AudioData> {
   checkSpectrogram(spec);
+  await loadFastFft();
   const params: StftParams = { fftSize: spec.fftSize, hop: spec.hop };
   const { frames, bins } = spec;
   const step = sliceFrames(spec.fftSize, options);

@@ -1,5 +1,6 @@
 /**
  * Real-input FFT for the STFT on fft.js: N real samples <-> bins 0..N/2, N a power of two ≥ 16.
+ * The fallback where PFFFT (pffft.ts) is not installed or cannot take the size.
  *
  * Why the packing trick rather than fft.js's realTransform: an N-point real transform is one
  * N/2-point complex FFT of z[n] = x[2n] + i·x[2n+1] plus an O(N) split step. In fft.js's
@@ -18,8 +19,9 @@
  * sharing one per size within a thread (see `realFft`) is safe.
  */
 import FFT from 'fft.js';
+import type { RealTransform } from './real-transform';
 
-export class RealFft {
+export class RealFft implements RealTransform {
   /** N, the number of real samples per frame. */
   readonly size: number;
   /** N/2 + 1 */
@@ -54,10 +56,7 @@ export class RealFft {
     }
   }
 
-  /**
-   * X[k] = Σ_n win[n]·x[start+n]·e^{-2πikn/N} for k = 0..N/2, written to
-   * outRe/outIm[outOffset + k]. Reads x[start .. start+N-1]; the caller guarantees they exist.
-   */
+  /** See RealTransform.forward. */
   forward(x: Float32Array, start: number, win: Float64Array, outRe: Float32Array, outIm: Float32Array, outOffset: number): void {
     const N = this.size;
     const M = this.half;
@@ -81,11 +80,7 @@ export class RealFft {
   }
 
   /**
-   * Inverse of `forward` without the window, overlap-added: out[outStart + n] += weights[n]·x[n]
-   * where x[n] = (1/N) Σ_k X[k] e^{2πikn/N} over the Hermitian spectrum whose bins 0..N/2 are
-   * inRe/inIm[inOffset + k] (the imaginary parts of bins 0 and N/2 are ignored, as numpy's irfft
-   * does). For the plain inverse, pass a zeroed `out` and weights of ones. Writes
-   * out[outStart .. outStart+N-1]; the caller guarantees they exist.
+   * See RealTransform.inverse.
    *
    * z = IDFT(Z) is computed as conj(DFT(conj Z)) / M with fft.js's forward transform, the
    * conjugates folded into the unsplit and the 1/M into the unpacking, which saves the extra
@@ -117,16 +112,4 @@ export class RealFft {
       out[i + 1] -= weights[n + 1] * y[n + 1] * scale; // odd sample: Im z[n/2]
     }
   }
-}
-
-const instances = new Map<number, RealFft>();
-
-/** The shared RealFft for `size` (one per size per thread). */
-export function realFft(size: number): RealFft {
-  let f = instances.get(size);
-  if (!f) {
-    f = new RealFft(size);
-    instances.set(size, f);
-  }
-  return f;
 }

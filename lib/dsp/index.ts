@@ -8,3 +8,5 @@ export { magnitude } from './magnitude';
 export { stftAsync, istftAsync } from './async';
 export type { SliceOptions } from './async';
 export { checkSpectrogram } from './check';
+export { describeFftEngine, fftEngine, loadFastFft } from './fft-engine';
+export type { FftEngineName } from './fft-engine';

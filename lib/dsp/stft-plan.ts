@@ -24,7 +24,8 @@
  * once per (fftSize, hop): a head table for those samples and a hop-periodic table for the rest.
  */
 import { InvalidArgumentError } from '../errors';
-import { RealFft, realFft } from './fft';
+import { realFft } from './fft-engine';
+import type { RealTransform } from './real-transform';
 import type { StftParams } from './types';
 import { hannWindow64 } from './window';
 
@@ -75,7 +76,7 @@ export interface FramingPlan {
   headLength: number;
   /** 1 / Σ w² over the frames that cover sample i, for i < headLength. */
   headInv: Float64Array;
-  fft: RealFft;
+  fft: RealTransform;
 }
 
 const plans = new Map<string, FramingPlan>();

@@ -16,6 +16,7 @@ import { concatSamples, withCapacity } from '../audio/sample-arrays';
 import { findAudioProblem } from '../audio/validate';
 import { decodeWavSamples, parseWavHeader, type WavHeader } from '../audio/wav';
 import { AudioDecodeError } from '../errors';
+import { loadFastFft } from '../dsp/fft-engine';
 import { framingPlan, frameCount } from '../dsp/stft-plan';
 import { StreamIstft } from '../dsp/stream-istft';
 import type { BackendHandle } from '../model/backends/types';
@@ -110,6 +111,7 @@ export interface WavFileStems {
  * neither output file is created (an existing one is left as it was).
  */
 export async function separateWavFile(input: string, outputs: WavFileStems, backend: BackendHandle, options: SeparateOptions & { bitDepth?: WavBitDepth } = {}): Promise<number | false> {
+  await loadFastFft();
   const fd = fs.openSync(input, 'r');
   const framing = backend.framing;
   const targets = [outputs.vocals, outputs.accompaniment];

@@ -10,6 +10,7 @@ import type { AudioData } from '../audio/types';
 import { resample } from '../audio/resample';
 import { assertAudio } from '../audio/validate';
 import { istftAddFrames, stftFrames } from '../dsp/frame-range';
+import { loadFastFft } from '../dsp/fft-engine';
 import { frameCount } from '../dsp/stft-plan';
 import type { Spectrogram } from '../dsp/types';
 import { InvalidArgumentError } from '../errors';
@@ -24,6 +25,7 @@ export { SeparationAbortedError } from './mask-engine';
 /** Vocals and accompaniment of `audio`, at its own rate, length and channel count. */
 export async function separate(audio: AudioData, backend: BackendHandle, options: SeparateOptions = {}): Promise<Stems> {
   assertAudio(audio);
+  await loadFastFft();
   const framing = backend.framing;
   const atModelRate = audio.sampleRate === framing.sampleRate ? audio : await resample(audio, framing.sampleRate, MODEL_RESAMPLING);
   const length = atModelRate.channels[0].length;

@@ -6,6 +6,7 @@
  * between chunks: the stages AudioToFrames → ChannelMaskers → FramesToAudio, which the one-step
  * nodes' stream mode runs one per node.
  */
+import { loadFastFft } from '../dsp/fft-engine';
 import { concatSamples } from '../audio/sample-arrays';
 import { findAudioProblem } from '../audio/validate';
 import { InvalidArgumentError } from '../errors';
@@ -62,6 +63,7 @@ export class StreamSeparator {
     if (!Number.isInteger(sampleRate) || sampleRate < MIN_RATE || sampleRate > MAX_RATE) {
       throw new InvalidArgumentError('BAD_SAMPLE_RATE', `a stream's sample rate must be an integer in ${MIN_RATE}..${MAX_RATE} Hz, got ${String(sampleRate)}`);
     }
+    await loadFastFft(); // before this thread's first transform (fft-engine.ts)
     const framing = batcher.backend.framing;
     const toFrames = await AudioToFrames.create(channels, sampleRate, framing.sampleRate, framing);
     try {
