@@ -95,11 +95,12 @@ function pffft(): PffftWasm {
   assert.ok(loadedPffft, 'PFFFT is not loaded');
   return loadedPffft;
 }
-before(async () => {
-  loadedPffft = await loadPffft();
-});
 
 for (const engine of engines) describe(`dsp: ${engine.name} against fft.js realTransform and a naive DFT`, () => {
+  before(async () => {
+    loadedPffft ??= await loadPffft();
+  });
+
   for (const N of engine.sizes) {
     it(`N = ${N}: forward matches fft.js realTransform; inverse gives the frame back`, () => {
       const x = noise(N, N);

@@ -18,7 +18,8 @@ let wasm: PffftWasm | undefined;
 let loading: Promise<void> | undefined;
 let loadFailure: string | undefined;
 let chosen: FftEngineName | undefined;
-const transforms = new Map<string, RealTransform>();
+/** This thread's transform of each size (its engine is fftEngine(), or fft.js for sizes PFFFT does not take). */
+const transforms = new Map<number, RealTransform>();
 
 /** Whether the environment asks for fft.js (VOCAL_SPLIT_FFT=fft.js): to compare, or to rule PFFFT out. */
 function fftJsAsked(): boolean {
@@ -49,12 +50,10 @@ export function describeFftEngine(): string {
 
 /** This thread's real FFT of `size` samples, a power of two ≥ 16 (shared: every call is synchronous). */
 export function realFft(size: number): RealTransform {
-  const engine = pffftTakes(size) ? fftEngine() : 'fft.js';
-  const key = `${engine}/${size}`;
-  let t = transforms.get(key);
+  let t = transforms.get(size);
   if (!t) {
-    t = engine === 'pffft' && wasm ? new PffftRealFft(wasm, size) : new RealFft(size);
-    transforms.set(key, t);
+    t = pffftTakes(size) && fftEngine() === 'pffft' && wasm ? new PffftRealFft(wasm, size) : new RealFft(size);
+    transforms.set(size, t);
   }
   return t;
 }

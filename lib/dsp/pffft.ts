@@ -13,6 +13,7 @@
  * `loadPffft` (fft-engine.ts decides when); the transforms themselves are synchronous.
  */
 import type { RealTransform } from './real-transform';
+import { hannWindow64 } from './window';
 
 /** What this file uses of the Emscripten module (checked when it loads). */
 export interface PffftWasm {
@@ -78,7 +79,7 @@ export class PffftRealFft implements RealTransform {
       heap.set(x.subarray(start, start + N), i0); // windowed below, in the frequency domain
     }
     this.wasm._pffft_transform_ordered(this.setup, this.input, this.output, this.work, PFFFT_FORWARD);
-    readSpectrum(heap, this.output >> 2, N / 2, c ?? 1, c !== undefined, outRe, outIm, outOffset);
+    readSpectrum(heap, this.output >> 2, N / 2, c, outRe, outIm, outOffset);
   }
 
   inverse(inRe: Float32Array, inIm: Float32Array, inOffset: number, weights: Float64Array, out: Float32Array, outStart: number): void {
@@ -86,7 +87,7 @@ export class PffftRealFft implements RealTransform {
     const heap = this.wasm.HEAPF32;
     const c = hannScale(weights);
     // PFFFT's backward transform is not normalised (it gives N·x): 1/N is folded in here.
-    writeSpectrum(inRe, inIm, inOffset, N / 2, (c ?? 1) / N, c !== undefined, heap, this.input >> 2);
+    writeSpectrum(inRe, inIm, inOffset, N / 2, c, 1 / N, heap, this.input >> 2);
     this.wasm._pffft_transform_ordered(this.setup, this.input, this.output, this.work, PFFFT_BACKWARD);
     const o0 = this.output >> 2;
     if (c === undefined) {
@@ -115,7 +116,8 @@ function hannScale(win: Float64Array): number | undefined {
     const peak = win[N >> 1];
     const tolerance = 1e-12 * Math.abs(peak);
     let fits = N >= MIN_SIZE && peak !== 0 && Number.isFinite(peak);
-    for (let n = 0; fits && n < N; n++) fits = Math.abs(win[n] - peak * (0.5 - 0.5 * Math.cos((2 * Math.PI * n) / N))) <= tolerance;
+    const hann = fits ? hannWindow64(N) : win;
+    for (let n = 0; fits && n < N; n++) fits = Math.abs(win[n] - peak * hann[n]) <= tolerance;
     c = fits ? peak : null;
     hannScales.set(win, c);
   }
@@ -123,22 +125,22 @@ function hannScale(win: Float64Array): number | undefined {
 }
 
 /**
- * PFFFT's ordered real spectrum at heap[p0…] ([X0, X(M), Re X1, Im X1, …], M = N/2) times `gain` into
- * outRe/outIm[o…o+M]; with `hann`, convolved with the Hann window's 3 taps on the way (X[−1] and
- * X[M+1] are the conjugates of X[1] and X[M−1], the spectrum of a real frame).
+ * PFFFT's ordered real spectrum at heap[p0…] ([X0, X(M), Re X1, Im X1, …], M = N/2) into
+ * outRe/outIm[o…o+M]; with `hannGain` c, convolved on the way with the 3 taps of c times the Hann
+ * window (X[−1] and X[M+1] are the conjugates of X[1] and X[M−1], the spectrum of a real frame).
  */
-function readSpectrum(heap: Float32Array, p0: number, M: number, gain: number, hann: boolean, outRe: Float32Array, outIm: Float32Array, o: number): void {
-  if (!hann) {
-    outRe[o] = gain * heap[p0]; outIm[o] = 0;
-    outRe[o + M] = gain * heap[p0 + 1]; outIm[o + M] = 0;
+function readSpectrum(heap: Float32Array, p0: number, M: number, hannGain: number | undefined, outRe: Float32Array, outIm: Float32Array, o: number): void {
+  if (hannGain === undefined) {
+    outRe[o] = heap[p0]; outIm[o] = 0;
+    outRe[o + M] = heap[p0 + 1]; outIm[o + M] = 0;
     for (let k = 1, p = p0 + 2; k < M; k++, p += 2) {
-      outRe[o + k] = gain * heap[p];
-      outIm[o + k] = gain * heap[p + 1];
+      outRe[o + k] = heap[p];
+      outIm[o + k] = heap[p + 1];
     }
     return;
   }
-  const a = 0.5 * gain;
-  const b = -0.25 * gain;
+  const a = 0.5 * hannGain;
+  const b = -0.25 * hannGain;
   const x0 = heap[p0];
   const xM = heap[p0 + 1];
   outRe[o] = a * x0 + 2 * b * heap[p0 + 2]; outIm[o] = 0;
@@ -156,12 +158,13 @@ function readSpectrum(heap: Float32Array, p0: number, M: number, gain: number, h
 }
 
 /**
- * Bins 0..M of inRe/inIm[o…] times `gain` into PFFFT's ordered layout at heap[p0…], the imaginary
- * parts of bins 0 and M taken as 0; with `hann`, convolved with the Hann window's 3 taps (so the
- * inverse transform comes out already windowed).
+ * Bins 0..M of inRe/inIm[o…] times `scale` into PFFFT's ordered layout at heap[p0…], the imaginary
+ * parts of bins 0 and M taken as 0; with `hannGain` c, convolved with the 3 taps of c times the Hann
+ * window (so the inverse transform comes out already windowed).
  */
-function writeSpectrum(inRe: Float32Array, inIm: Float32Array, o: number, M: number, gain: number, hann: boolean, heap: Float32Array, p0: number): void {
-  if (!hann) {
+function writeSpectrum(inRe: Float32Array, inIm: Float32Array, o: number, M: number, hannGain: number | undefined, scale: number, heap: Float32Array, p0: number): void {
+  const gain = (hannGain ?? 1) * scale;
+  if (hannGain === undefined) {
     heap[p0] = gain * inRe[o];
     heap[p0 + 1] = gain * inRe[o + M];
     for (let k = 1, p = p0 + 2; k < M; k++, p += 2) {

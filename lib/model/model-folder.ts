@@ -139,15 +139,20 @@ interface CheckedFolder {
   groups: Array<{ group: ManifestGroup; shards: string[] }>;
 }
 
+/** A weight file listed in model.json that cannot be read; `why`: an errno code, or the error itself. */
+function shardUnreadable(shardPath: string, jsonPath: string, why: unknown): ModelError {
+  const code = typeof why === 'string' ? why : (why as NodeJS.ErrnoException).code ?? String(why);
+  return new ModelError('MODEL_NOT_FOUND', `${shardPath}: cannot read the weights listed in ${jsonPath} (${code})`);
+}
+
 async function shardSize(shardPath: string, jsonPath: string): Promise<number> {
-  const missing = (code: string): ModelError => new ModelError('MODEL_NOT_FOUND', `${shardPath}: cannot read the weights listed in ${jsonPath} (${code})`);
   let st: fs.Stats;
   try {
     st = await fs.promises.stat(shardPath);
   } catch (err) {
-    throw missing((err as NodeJS.ErrnoException).code ?? String(err));
+    throw shardUnreadable(shardPath, jsonPath, err);
   }
-  if (!st.isFile()) throw missing(st.isDirectory() ? 'EISDIR' : 'not a file');
+  if (!st.isFile()) throw shardUnreadable(shardPath, jsonPath, st.isDirectory() ? 'EISDIR' : 'not a file');
   return st.size;
 }
 
@@ -250,8 +255,7 @@ export async function readModel(dir: string): Promise<LoadedModel> {
       try {
         parts.push(await fs.promises.readFile(shard));
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        throw new ModelError('MODEL_NOT_FOUND', `${shard}: cannot read the weights listed in ${jsonPath} (${code ?? String(err)})`);
+        throw shardUnreadable(shard, jsonPath, err);
       }
     }
     const bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts);

@@ -6,9 +6,9 @@
  * between chunks: the stages AudioToFrames → ChannelMaskers → FramesToAudio, which the one-step
  * nodes' stream mode runs one per node.
  */
-import { loadFastFft } from '../dsp/fft-engine';
 import { concatSamples } from '../audio/sample-arrays';
 import { findAudioProblem } from '../audio/validate';
+import { loadFastFft } from '../dsp/fft-engine';
 import { InvalidArgumentError } from '../errors';
 import { MAX_RATE, MIN_RATE, type ModelFraming } from '../model/signal-framing';
 import { applyMaskInPlace, complement } from '../separate/apply-mask';
